@@ -1,0 +1,1 @@
+"""Billing periods, invoices, exchange rates and statements."""

@@ -1,0 +1,1 @@
+"""Plans: what the provider sells (fees, allowances, rates, SLA targets)."""

@@ -1,0 +1,1 @@
+"""E-mail in and out, monitoring webhooks, the after-hours line, the outbox."""

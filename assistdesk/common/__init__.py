@@ -1,0 +1,1 @@
+"""Shared base models, the clock, the scheduler and operations endpoints."""

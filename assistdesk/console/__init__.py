@@ -1,0 +1,1 @@
+"""Interface: the help desk's pages."""

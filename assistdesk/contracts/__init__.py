@@ -1,0 +1,1 @@
+"""Contracts binding customers to plans, and the allowance ledgers."""

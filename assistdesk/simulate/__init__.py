@@ -1,0 +1,1 @@
+"""Interface: `assistdesk simulate`, driving the real services."""

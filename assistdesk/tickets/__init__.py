@@ -1,0 +1,1 @@
+"""Tickets, their events, interventions and rating."""

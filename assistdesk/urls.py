@@ -1,0 +1,15 @@
+"""URL map: admin, operations, and one include per interface app."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from assistdesk.common import views as common_views
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("healthz", common_views.healthz, name="healthz"),
+    path("ops/", include("assistdesk.common.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

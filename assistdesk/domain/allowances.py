@@ -31,6 +31,8 @@ from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 
+from assistdesk.domain.errors import DomainError
+
 ZERO = Decimal(0)
 MINUTES_PER_HOUR = 60
 
@@ -67,22 +69,22 @@ class Entry:
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
-            raise ValueError("ledger entries need an aware instant")
+            raise DomainError("ledger entries need an aware instant")
         if self.kind is EntryKind.REVERSAL:
             if self.reverses is None or self.reverses is EntryKind.REVERSAL:
-                raise ValueError("a reversal names the kind it reverses (not a reversal)")
+                raise DomainError("a reversal names the kind it reverses (not a reversal)")
             if self.minutes * _SIGN[self.reverses] > 0:
-                raise ValueError("a reversal has the opposite sign of what it reverses")
+                raise DomainError("a reversal has the opposite sign of what it reverses")
         elif self.reverses is not None:
-            raise ValueError("only a reversal reverses")
+            raise DomainError("only a reversal reverses")
         elif self.minutes * _SIGN[self.kind] < 0:
-            raise ValueError(f"a {self.kind} entry cannot have {self.minutes} minutes")
+            raise DomainError(f"a {self.kind} entry cannot have {self.minutes} minutes")
 
 
 def reversal_of(entry: Entry, *, at: datetime, ref: str = "") -> Entry:
     """The entry that cancels `entry` (same minutes, opposite sign)."""
     if entry.kind is EntryKind.REVERSAL:
-        raise ValueError("reverse the original entry, not a reversal")
+        raise DomainError("reverse the original entry, not a reversal")
     return Entry(EntryKind.REVERSAL, -entry.minutes, at, ref or entry.ref, reverses=entry.kind)
 
 
@@ -106,11 +108,11 @@ class Bucket:
 
     def __post_init__(self) -> None:
         if self.granted_at.tzinfo is None or self.expires_at.tzinfo is None:
-            raise ValueError("bucket instants must be aware")
+            raise DomainError("bucket instants must be aware")
         if self.expires_at <= self.granted_at:
-            raise ValueError(f"bucket {self.key} expires before it is granted")
+            raise DomainError(f"bucket {self.key} expires before it is granted")
         if self.kind is BucketKind.PACKAGE and not self.mode:
-            raise ValueError(f"package {self.key} needs a mode")
+            raise DomainError(f"package {self.key} needs a mode")
 
     @property
     def balance(self) -> Decimal:
@@ -162,17 +164,23 @@ def add_months(on: date, months: int) -> date:
 
 
 def monthly_bucket(
-    month_on: date, *, minutes: int | Decimal, rate_keys: Iterable[str], tz: tzinfo
+    month_on: date,
+    *,
+    minutes: int | Decimal,
+    rate_keys: Iterable[str],
+    tz: tzinfo,
+    label: str = "",
 ) -> Bucket:
     """The included allowance of the calendar month containing `month_on`, in zone `tz`.
 
     Valid from the first local midnight of the month to the first of the next one; its
-    grant is dated at the start of the month.
+    grant is dated at the start of the month. Its key is "monthly 2026-01"; a plan with
+    several included allowances gives each a `label` ("monthly programming 2026-01").
     """
     first_on = month_on.replace(day=1)
     granted_at = _local_midnight(first_on, tz)
     return Bucket(
-        key=f"monthly {first_on:%Y-%m}",
+        key=" ".join(part for part in ("monthly", label, f"{first_on:%Y-%m}") if part),
         kind=BucketKind.MONTHLY,
         granted_at=granted_at,
         expires_at=_local_midnight(add_months(first_on, 1), tz),
@@ -256,7 +264,7 @@ def plan_consumption(
     it takes everything still needed.
     """
     if minutes < 0:
-        raise ValueError("cannot consume negative minutes")
+        raise DomainError("cannot consume negative minutes")
     remaining = minutes
     debits: list[Debit] = []
     for bucket in eligible_buckets(buckets, rate_key=rate_key, mode=mode, at=at):
@@ -278,7 +286,7 @@ def apply_debits(
         uses.setdefault(debit.bucket_key, []).append(Entry(EntryKind.USE, -debit.minutes, at, ref))
     unknown = set(uses) - {b.key for b in buckets}
     if unknown:
-        raise ValueError(f"debits on unknown buckets: {sorted(unknown)}")
+        raise DomainError(f"debits on unknown buckets: {sorted(unknown)}")
     return tuple(b.with_entries(*uses.get(b.key, ())) for b in buckets)
 
 

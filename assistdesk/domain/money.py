@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from assistdesk.domain.errors import DomainError
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
@@ -37,7 +39,7 @@ def to_decimal(value: str | int | Decimal) -> Decimal:
         raise TypeError(f"money must be built from str, int or Decimal, not {type(value).__name__}")
     result = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
     if not result.is_finite():
-        raise ValueError(f"not a finite amount: {value!r}")
+        raise DomainError(f"not a finite amount: {value!r}")
     return result
 
 
@@ -92,7 +94,7 @@ class Money:
         if not isinstance(self.amount, Decimal):
             raise TypeError("Money.amount must be a Decimal")
         if len(self.currency) != 3 or not self.currency.isupper():
-            raise ValueError(f"not an ISO 4217 currency code: {self.currency!r}")
+            raise DomainError(f"not an ISO 4217 currency code: {self.currency!r}")
 
     @classmethod
     def of(cls, amount: str | int | Decimal, currency: str) -> Money:
@@ -104,7 +106,7 @@ class Money:
 
     def _same_currency(self, other: Money) -> None:
         if other.currency != self.currency:
-            raise ValueError(f"cannot mix {self.currency} and {other.currency}")
+            raise DomainError(f"cannot mix {self.currency} and {other.currency}")
 
     def __add__(self, other: Money) -> Money:
         self._same_currency(other)

@@ -20,6 +20,16 @@ non-free line → x coefficients → allowances at closing (monthly, then packag
 first-expiring-first) → the rest at the rate → late-response discount. Then travel per
 on-site intervention, then parts.
 
+Where §2 is silent (each a decision, kept here so the reports can say why):
+- warranty covers the parts used in that intervention; a free follow-up or the urgent-late
+  penalty does not (seed 001: "no call-out fee or labour"); a part the customer did not
+  approve is listed at 0; a plan that covers parts prices them all at 0;
+- the minimum per request sets the first paying line (in time order) to the minimum;
+- a late-response discount is rounded on its own: amount = gross - round(gross x rate);
+- a plan without travel terms produces no travel lines; phone work never travels;
+- a rate of the intervention's own mode beats an `any` rate; then the card's order wins;
+- packages are matched on the intervention's mode only (a phone call uses no remote hours).
+
 Invariants: `Rating.total_amount` is the sum of the charges; every amount is to the cent
 and never negative; debits never exceed the buckets' balances unless a bucket allows
 overdraft; the function reads no clock and changes none of its inputs.
@@ -83,12 +93,7 @@ class Rate:
 class Travel:
     in_town_amount: Decimal
     out_of_town_amount: Decimal
-    per_km_amount: Decimal = ZERO
-
-    def amount(self, *, is_in_town: bool, km: Decimal) -> Decimal:
-        if is_in_town:
-            return round_money(self.in_town_amount)
-        return round_money(self.out_of_town_amount + self.per_km_amount * km)
+    per_km_amount: Decimal = NIL
 
 
 @dataclass(frozen=True)
@@ -261,6 +266,7 @@ class Rating:
 
 
 def _fmt(value: Decimal) -> str:
+    """A figure as people write it: 250, 67.5, 0.25 (no trailing zeros, no exponent)."""
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -270,111 +276,98 @@ def _round_up(minutes: Decimal, unit: int) -> Decimal:
     return (minutes / unit).to_integral_value(rounding=ROUND_CEILING) * unit
 
 
-def _numbered(ticket: TicketWork) -> list[tuple[int, Intervention]]:
-    """Interventions in time order, numbered from 1 as the reports number them."""
-    return list(enumerate(sorted(ticket.interventions, key=lambda iv: iv.start_at), 1))
-
-
-def _free_reasons(iv: Intervention, is_ticket_late_free: bool) -> tuple[FreeReason, ...]:
-    flags = (
-        (iv.is_warranty, FreeReason.WARRANTY),
-        (iv.is_follow_up, FreeReason.FOLLOW_UP),
-        (is_ticket_late_free, FreeReason.LATE_ONSITE),
-    )
-    return tuple(reason for is_set, reason in flags if is_set)
-
-
-def _coefficient_names(
-    iv: Intervention, terms: RatingTerms, *, is_urgent: bool, is_working: Callable[[datetime], bool]
-) -> tuple[str, ...]:
-    def applies(name: str) -> bool:
-        if name == OUT_OF_HOURS:
-            return not is_working(iv.start_at)
-        if name == URGENT:
-            return is_urgent
-        return True
-
-    return tuple(name for name in terms.coefficients if applies(name))
+def _free_reasons(iv: Intervention, is_late_free: bool) -> tuple[FreeReason, ...]:
+    flags = (iv.is_warranty, iv.is_follow_up, is_late_free)  # in FreeReason's order
+    return tuple(reason for reason, is_set in zip(FreeReason, flags, strict=True) if is_set)
 
 
 @dataclass
 class _Line:
+    """A labour line being built: what groups it, then what it adds up to."""
+
     rate: Rate
     mode: str
-    coefficient_names: tuple[str, ...]
+    factors: tuple[tuple[str, Decimal], ...]  # the coefficients that apply, by name
+    free_reasons: list[FreeReason] = field(default_factory=list)
     interventions: list[int] = field(default_factory=list)
     minutes: Decimal = NIL
-    free_reasons: list[FreeReason] = field(default_factory=list)
+    has_remote_tool: bool = False
     billed_minutes: Decimal = NIL
-    is_raised_to_minimum: bool = False
-    coefficient: Decimal = ONE
+    note: str = ""  # why billed_minutes is what it is
+
+    @property
+    def coefficient(self) -> Decimal:
+        product = ONE
+        for _, factor in self.factors:
+            product *= factor
+        return product
 
 
-def _group(
-    ticket: TicketWork,
+def _lines(
+    numbered: list[tuple[int, Intervention]],
     terms: RatingTerms,
+    *,
+    is_urgent: bool,
+    is_late_free: bool,
     is_working: Callable[[datetime], bool],
-    is_ticket_late_free: bool,
 ) -> list[_Line]:
-    lines: dict[tuple[str, str, tuple[str, ...], bool], _Line] = {}
-    for number, iv in _numbered(ticket):
+    """Steps 1-4: minutes per intervention, lines, units, minimum per request."""
+
+    def applies(name: str, iv: Intervention) -> bool:
+        if name == OUT_OF_HOURS:
+            return not is_working(iv.start_at)
+        return is_urgent if name == URGENT else True
+
+    lines: dict[tuple[str, str, tuple[tuple[str, Decimal], ...], bool], _Line] = {}
+    for number, iv in numbered:
         rate = terms.rate_for(iv.activity, iv.mode)
-        names = _coefficient_names(iv, terms, is_urgent=ticket.is_urgent, is_working=is_working)
-        reasons = _free_reasons(iv, is_ticket_late_free)
+        factors = tuple((n, c) for n, c in terms.coefficients.items() if applies(n, iv))
+        reasons = _free_reasons(iv, is_late_free)
         line = lines.setdefault(
-            (rate.key, iv.mode, names, bool(reasons)), _Line(rate, iv.mode, names)
+            (rate.key, iv.mode, factors, bool(reasons)), _Line(rate, iv.mode, factors)
         )
         line.interventions.append(number)
         line.minutes += iv.minutes
+        line.has_remote_tool |= iv.has_remote_tool_setup
         line.free_reasons += [r for r in reasons if r not in line.free_reasons]
-    result = list(lines.values())
-    for line in result:
+    for line in lines.values():
         line.billed_minutes = _round_up(line.minutes, line.rate.round_to_minutes)
-        for name in line.coefficient_names:
-            line.coefficient *= terms.coefficients[name]
-    paying = [line for line in result if not line.free_reasons]
+        line.note = f"units of {line.rate.round_to_minutes} min"
+    paying = [line for line in lines.values() if not line.free_reasons]
     if paying and sum(line.billed_minutes for line in paying) < terms.minimum_minutes:
         paying[0].billed_minutes = Decimal(terms.minimum_minutes)
-        paying[0].is_raised_to_minimum = True
-    return result
+        paying[0].note = "minimum per request"
+    return list(lines.values())
 
 
-def _labour(
-    line: _Line, terms: RatingTerms, debits: tuple[Debit, ...], discount: Decimal
-) -> LabourCharge:
-    rate = line.rate
-    coefficient = line.coefficient
-    needed = line.billed_minutes * coefficient
+def _labour(line: _Line, debits: tuple[Debit, ...], discount: Decimal) -> LabourCharge:
+    """Steps 5-7 for one line, given its allowance debits."""
+    rate, coefficient = line.rate, line.coefficient
     numbers = " ".join(f"#{n}" for n in line.interventions)
-    unit = (
-        "minimum per request" if line.is_raised_to_minimum else f"units of {rate.round_to_minutes}"
-    )
-    parts = [
-        f"{rate.key} ({line.mode}), intervention {numbers}: {_fmt(line.minutes)} min, "
-        f"billed {_fmt(line.billed_minutes)} min ({unit})"
+    tool = " (remote tool set up: at least 60)" if line.has_remote_tool else ""
+    say = [
+        f"{rate.key} ({line.mode}), intervention {numbers}: {_fmt(line.minutes)} min{tool}, "
+        f"billed {_fmt(line.billed_minutes)} min ({line.note})"
     ]
-    if line.coefficient_names:
-        factors = " x ".join(f"{n} {_fmt(terms.coefficients[n])}" for n in line.coefficient_names)
-        parts.append(f"x {_fmt(coefficient)} ({factors}) = {_fmt(needed)} min")
+    if line.factors:
+        factors = " x ".join(f"{name} {_fmt(factor)}" for name, factor in line.factors)
+        say.append(f"x {_fmt(coefficient)} ({factors})")
+    gross = discount_amount = ZERO
     if line.free_reasons:
-        parts.append("free: " + ", ".join(line.free_reasons))
-        gross = discount_amount = ZERO
+        say.append("free: " + ", ".join(line.free_reasons))
         discount = NIL
-        debits = ()
     else:
-        parts += [f"{_fmt(d.minutes)} min from {d.bucket_key}" for d in debits]
-        left = needed - sum((d.minutes for d in debits), NIL)
+        say += [f"{_fmt(d.minutes)} min from {d.bucket_key}" for d in debits]
+        left = line.billed_minutes * coefficient - sum((d.minutes for d in debits), NIL)
         gross = round_money(left * rate.price_amount / rate.per_minutes)
-        parts.append(
-            f"{_fmt(left)} min at {_fmt(rate.price_amount)} per {rate.per_minutes} min = {gross}"
-        )
-        discount_amount = round_money(gross * discount) if gross else ZERO
+        price = f"{_fmt(rate.price_amount)} per {rate.per_minutes} min"
+        say.append(f"{_fmt(left)} min at {price} = {gross}")
+        discount_amount = round_money(gross * discount)
         if discount_amount:
-            parts.append(
-                f"less {_fmt(discount * 100)} % late-response discount {discount_amount}"
-                f" = {gross - discount_amount}"
+            net = gross - discount_amount
+            say.append(
+                f"less {_fmt(discount * 100)} % late-response discount {discount_amount} = {net}"
             )
-    allowance = sum((d.minutes for d in debits), NIL)
     return LabourCharge(
         rate_key=rate.key,
         mode=line.mode,
@@ -382,66 +375,52 @@ def _labour(
         minutes=line.minutes,
         billed_minutes=line.billed_minutes,
         coefficient=coefficient,
-        coefficient_names=line.coefficient_names,
-        allowance_minutes=allowance,
+        coefficient_names=tuple(name for name, _ in line.factors),
+        allowance_minutes=sum((d.minutes for d in debits), NIL),
         debits=debits,
         free_reasons=tuple(line.free_reasons),
         gross_amount=gross,
         discount=discount,
         discount_amount=discount_amount,
         amount=gross - discount_amount,
-        explanation="; ".join(parts),
+        explanation="; ".join(say),
     )
 
 
 def _travel(
-    number: int,
-    iv: Intervention,
-    terms: RatingTerms,
-    travel: Travel,
-    reasons: tuple[FreeReason, ...],
-    *,
-    is_in_town: bool,
+    number: int, iv: Intervention, travel: Travel, is_late_free: bool, *, is_in_town: bool
 ) -> TravelCharge:
-    where = "in town" if is_in_town else f"out of town, {_fmt(iv.km)} km"
+    """Step 8: the trip of an on-site intervention; free with the intervention's labour."""
+    reasons = _free_reasons(iv, is_late_free)
     if reasons:
         amount, why = ZERO, "free: " + ", ".join(reasons)
+    elif is_in_town:
+        amount = round_money(travel.in_town_amount)
+        why = f"in town, {_fmt(travel.in_town_amount)} flat = {amount}"
     else:
-        amount = travel.amount(is_in_town=is_in_town, km=iv.km)
+        amount = round_money(travel.out_of_town_amount + travel.per_km_amount * iv.km)
         why = (
-            f"{_fmt(travel.in_town_amount)} flat"
-            if is_in_town
-            else f"{_fmt(travel.out_of_town_amount)} + {_fmt(travel.per_km_amount)}"
-            f" x {_fmt(iv.km)} km"
-        ) + f" = {amount}"
+            f"out of town, {_fmt(travel.out_of_town_amount)} + {_fmt(travel.per_km_amount)}"
+            f" x {_fmt(iv.km)} km = {amount}"
+        )
     return TravelCharge(
-        intervention=number,
-        km=iv.km,
-        is_in_town=is_in_town,
-        free_reasons=reasons,
-        amount=amount,
-        explanation=f"travel for intervention #{number} ({where}): {why}",
+        number, iv.km, is_in_town, reasons, amount, f"travel, intervention #{number}: {why}"
     )
 
 
-def _part(number: int, iv: Intervention, part: Part, terms: RatingTerms) -> PartCharge:
-    listed = round_money(part.quantity * part.unit_price_amount)
-    if terms.is_parts_covered:
+def _part(number: int, iv: Intervention, part: Part, *, is_covered: bool) -> PartCharge:
+    """Step 9; warranty covers the parts of the intervention it covers (decision)."""
+    if is_covered:
         amount, why = ZERO, "covered by the plan"
     elif iv.is_warranty:
         amount, why = ZERO, "under warranty"
     elif not part.is_approved:
         amount, why = ZERO, "not approved by the customer"
     else:
-        amount, why = listed, f"{_fmt(part.quantity)} x {_fmt(part.unit_price_amount)}"
-    return PartCharge(
-        intervention=number,
-        name=part.name,
-        quantity=part.quantity,
-        unit_price_amount=part.unit_price_amount,
-        amount=amount,
-        explanation=f"{part.name}, intervention #{number}: {why} = {amount}",
-    )
+        amount = round_money(part.quantity * part.unit_price_amount)
+        why = f"{_fmt(part.quantity)} x {_fmt(part.unit_price_amount)} = {amount}"
+    explanation = f"{part.name}, intervention #{number}: {why}"
+    return PartCharge(number, part.name, part.quantity, part.unit_price_amount, amount, explanation)
 
 
 def rate_ticket(
@@ -458,18 +437,26 @@ def rate_ticket(
 
     `is_working` answers whether an instant is working time in the plan's calendar (for
     the out-of-hours coefficient); `buckets` are the customer's allowances with their
-    ledgers as they stand before this ticket, used if valid at `closed_at`.
+    ledgers as they stand before this ticket, drawn on if valid at `closed_at`.
     """
     penalties = terms.penalties
     is_late_free = ticket.is_urgent and sla.is_onsite_late and penalties.is_late_onsite_urgent_free
     discount = NIL
     if not ticket.is_urgent:
-        discount = late_response_discount(
-            sla.response_late_minutes, penalties.late_response_discount_per_hour
-        )
+        per_hour = penalties.late_response_discount_per_hour
+        discount = late_response_discount(sla.response_late_minutes, per_hour)
+    numbered = list(enumerate(sorted(ticket.interventions, key=lambda iv: iv.start_at), 1))
+    lines = _lines(
+        numbered,
+        terms,
+        is_urgent=ticket.is_urgent,
+        is_late_free=is_late_free,
+        is_working=is_working,
+    )
     charges: list[Charge] = []
+    debited: dict[str, Decimal] = {}
     current = tuple(buckets)
-    for line in _group(ticket, terms, is_working, is_late_free):
+    for line in lines:
         debits: tuple[Debit, ...] = ()
         if not line.free_reasons:
             needed = line.billed_minutes * line.coefficient
@@ -479,26 +466,21 @@ def rate_ticket(
             debits = plan.debits
             # Later lines of the same ticket see what earlier lines took.
             current = apply_debits(current, debits, at=closed_at, ref=ticket.key)
-        charges.append(_labour(line, terms, debits, discount))
-    numbered = _numbered(ticket)
+            for debit in debits:
+                debited[debit.bucket_key] = debited.get(debit.bucket_key, NIL) + debit.minutes
+        charges.append(_labour(line, debits, discount))
     if terms.travel is not None:
-        for number, iv in numbered:
-            if iv.mode == ONSITE:
-                reasons = _free_reasons(iv, is_late_free)
-                charges.append(
-                    _travel(number, iv, terms, terms.travel, reasons, is_in_town=is_in_town)
-                )
+        charges += [
+            _travel(number, iv, terms.travel, is_late_free, is_in_town=is_in_town)
+            for number, iv in numbered
+            if iv.mode == ONSITE
+        ]
     for number, iv in numbered:
-        charges += [_part(number, iv, part, terms) for part in iv.parts]
-    totals: dict[str, Decimal] = {}
-    for charge in charges:
-        if isinstance(charge, LabourCharge):
-            for debit in charge.debits:
-                totals[debit.bucket_key] = totals.get(debit.bucket_key, NIL) + debit.minutes
+        charges += [_part(number, iv, p, is_covered=terms.is_parts_covered) for p in iv.parts]
     return Rating(
         ticket_key=ticket.key,
         currency=terms.currency,
         charges=tuple(charges),
         total_amount=sum((c.amount for c in charges), ZERO),
-        debits=tuple(Debit(key, minutes) for key, minutes in totals.items()),
+        debits=tuple(Debit(key, minutes) for key, minutes in debited.items()),
     )

@@ -157,6 +157,10 @@ def test_the_month_allowance_is_valid_for_its_local_calendar_month() -> None:
     assert month.expires_at == datetime(2026, 1, 31, 22, 0, tzinfo=UTC)
     assert month.is_valid_at(datetime(2026, 1, 31, 21, 59, tzinfo=UTC))
     assert not month.is_valid_at(datetime(2026, 1, 31, 22, 0, tzinfo=UTC))  # 1 Feb local
+    second = monthly_bucket(
+        date(2026, 1, 1), minutes=60, rate_keys={"p"}, tz=BUCHAREST, label="programming"
+    )
+    assert second.key == "monthly programming 2026-01"
 
 
 def test_no_roll_over_the_unused_month_is_written_off_at_month_end() -> None:

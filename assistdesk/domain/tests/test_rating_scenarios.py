@@ -6,8 +6,9 @@ ticket), and the `charges`, `total` and `allowances` of its `*.expected.json` mu
 out exactly.
 
 What is not rating's job comes from elsewhere: working time for the out-of-hours
-coefficient from a small predicate built from the YAML calendar (the calendar engine is
-tested on its own), lateness for the penalties from the expected `sla` entries (the SLA
+coefficient from the calendar engine (`Calendar.from_spec(...).is_working`), cross-checked
+against a small predicate built from the YAML week, which stands in for the engine while
+it is not there; lateness for the penalties from the expected `sla` entries (the SLA
 engine's output, tested on its own).
 """
 
@@ -40,6 +41,11 @@ from assistdesk.domain.rating import (
     Travel,
     rate_ticket,
 )
+
+try:
+    from assistdesk.domain.calendar import Calendar
+except ImportError:  # written in parallel: until it lands, the local predicate alone
+    Calendar = None
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SHARED = REPO_ROOT.parent / "shared"
@@ -76,7 +82,15 @@ def working_predicate(spec: dict[str, Any]) -> Callable[[datetime], bool]:
         minute = local.hour * 60 + local.minute
         return any(s <= minute < e for s, e in days.get(local.weekday(), []))
 
-    return is_working
+    if Calendar is None:
+        return is_working
+    engine = Calendar.from_spec(spec)
+
+    def agreed(at: datetime) -> bool:
+        assert engine.is_working(at) == is_working(at), f"calendar engine disagrees at {at}"
+        return bool(engine.is_working(at))
+
+    return agreed
 
 
 def _date(value: str | date) -> date:
@@ -283,3 +297,22 @@ def test_allowance_ledgers_match_the_expected_result(path: Path) -> None:
             expires_on = bucket.expires_at.astimezone(run.tz).date()
             assert expires_on.isoformat() == entry["expires"]
             assert bucket.expires_at.astimezone(run.tz).time() == time(0)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "local_time", "is_working"),
+    [
+        ("example-01-ticket-plan", "2026-01-08T14:00", True),  # T1's intervention
+        ("example-01-ticket-plan", "2026-01-06T12:00", False),  # Epiphany (RO)
+        ("example-01-ticket-plan", "2026-01-12T16:30", False),  # closing time
+        ("example-03-intervention-terms", "2026-04-13T16:20", True),  # U1's visit
+        ("example-03-intervention-terms", "2026-04-06T10:00", False),  # Easter Monday (IT)
+        ("example-03-intervention-terms", "2026-04-07T13:30", False),  # lunch break
+    ],
+)
+def test_out_of_hours_is_read_from_the_plan_calendar(
+    scenario: str, local_time: str, is_working: bool
+) -> None:
+    run = Replay(SCENARIO_DIR / f"{scenario}.yaml")
+    predicate = working_predicate(run.spec["calendars"]["office"])
+    assert predicate(run.instant(local_time)) is is_working

@@ -343,10 +343,11 @@ def _lines(
 def _labour(line: _Line, debits: tuple[Debit, ...], discount: Decimal) -> LabourCharge:
     """Steps 5-7 for one line, given its allowance debits."""
     rate, coefficient = line.rate, line.coefficient
-    numbers = " ".join(f"#{n}" for n in line.interventions)
+    plural = "s" if len(line.interventions) > 1 else ""
+    numbers = f"intervention{plural} " + ", ".join(f"#{n}" for n in line.interventions)
     tool = " (remote tool set up: at least 60)" if line.has_remote_tool else ""
     say = [
-        f"{rate.key} ({line.mode}), intervention {numbers}: {_fmt(line.minutes)} min{tool}, "
+        f"{rate.key} ({line.mode}), {numbers}: {_fmt(line.minutes)} min{tool}, "
         f"billed {_fmt(line.billed_minutes)} min ({line.note})"
     ]
     if line.factors:
@@ -361,12 +362,12 @@ def _labour(line: _Line, debits: tuple[Debit, ...], discount: Decimal) -> Labour
         left = line.billed_minutes * coefficient - sum((d.minutes for d in debits), NIL)
         gross = round_money(left * rate.price_amount / rate.per_minutes)
         price = f"{_fmt(rate.price_amount)} per {rate.per_minutes} min"
-        say.append(f"{_fmt(left)} min at {price} = {gross}")
+        say.append(f"{_fmt(left)} min at {price} = {gross}" if left else "nothing left to bill")
         discount_amount = round_money(gross * discount)
         if discount_amount:
             net = gross - discount_amount
             say.append(
-                f"less {_fmt(discount * 100)} % late-response discount {discount_amount} = {net}"
+                f"less {_fmt(discount * 100)} % for the late response {discount_amount} = {net}"
             )
     return LabourCharge(
         rate_key=rate.key,

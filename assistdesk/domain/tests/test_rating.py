@@ -367,7 +367,7 @@ def test_late_response_discount_applies_after_allowances() -> None:
         D("40.50"),
         D("27.00"),
     )
-    assert "less 60 % late-response discount 40.50 = 27.00" in line.explanation
+    assert "less 60 % for the late response 40.50 = 27.00" in line.explanation
     package = package_bucket(
         "remote1", mode="remote", hours=1, purchased_on=date(2026, 4, 1), validity_months=12, tz=TZ
     )

@@ -6,6 +6,10 @@ from django.views.generic import RedirectView
 
 from assistdesk.common import views as common_views
 
+admin.site.site_header = "AssistDesk administration"
+admin.site.site_title = "AssistDesk"
+admin.site.index_title = "Catalog, customers and operations"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),

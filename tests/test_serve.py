@@ -107,7 +107,7 @@ def test_serve_runs_web_worker_and_scheduler(tmp_path):
             "/admin/login/?next=/admin/",
             {"username": login[1], "password": login[2], "next": "/admin/"},
         )
-        assert status == 200 and "Site administration" in page
+        assert status == 200 and "Catalog, customers and operations" in page
 
         status, body = browser.post("/ops/heartbeat/")
         assert status == 202

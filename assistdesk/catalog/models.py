@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator
@@ -97,6 +99,13 @@ class Calendar(TimeStampedModel):
 
     def to_domain(self) -> DomainCalendar:
         return DomainCalendar.from_spec(self.to_spec())
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local_date(self, at: datetime) -> date:
+        """The date the calendar's clock shows at instant `at`."""
+        return at.astimezone(self.zone()).date()
 
     def clean(self) -> None:
         try:

@@ -7,3 +7,16 @@ class ContractsConfig(AppConfig):
     name = "assistdesk.contracts"
     label = "contracts"
     verbose_name = "Contracts"
+
+    def ready(self) -> None:
+        from assistdesk.common import scheduler
+
+        jobs = [
+            ("contracts-trial-conversion", "2 * * * *", "convert_due_trials"),
+            ("contracts-renewal", "4 * * * *", "renew_due_contracts"),
+            ("allowances-monthly-grants", "6 * * * *", "grant_monthly_allowances"),
+            ("allowances-expiry", "8 * * * *", "expire_allowances"),
+            ("allowances-notices", "10 * * * *", "allowance_notices"),
+        ]
+        for name, cron, task_name in jobs:
+            scheduler.register(name, cron, f"assistdesk.contracts.tasks.{task_name}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -76,8 +76,8 @@ class Calendar:
         *,
         holidays_country: str | None = None,
         holidays_subdivision: str | None = None,
-        closed_on: Sequence[date] | frozenset[date] = (),
-        open_on: Mapping[date, Sequence[str] | None] | Sequence[date] = (),
+        closed_on: Iterable[date] = (),
+        open_on: Mapping[date, Sequence[str] | None] | Iterable[date] = (),
     ) -> None:
         try:
             self.tz = ZoneInfo(timezone)
@@ -98,6 +98,7 @@ class Calendar:
             raise SpecError("holidays.subdivision", "a subdivision needs a country")
         self.holidays_country = holidays_country
         self.holidays_subdivision = holidays_subdivision
+        self._holidays: dict[int, frozenset[date]] = {}
         self._holiday_dates(2000)  # a bad country or subdivision fails now, not on first use
         self.closed_on = frozenset(closed_on)
         self.open_on: dict[date, Hours] = {}
@@ -149,14 +150,21 @@ class Calendar:
     def _holiday_dates(self, year: int) -> frozenset[date]:
         if self.holidays_country is None:
             return frozenset()
-        try:
-            found = holidays_lib.country_holidays(
-                self.holidays_country, subdiv=self.holidays_subdivision, years=year
-            )
-        except NotImplementedError as exc:
-            key = "holidays.subdivision" if "subdivision" in str(exc) else "holidays.country"
-            raise SpecError(key, str(exc)) from None
-        return frozenset(found)
+        found = self._holidays.get(year)
+        if found is None:
+            try:
+                found = frozenset(
+                    holidays_lib.country_holidays(
+                        self.holidays_country, subdiv=self.holidays_subdivision, years=year
+                    )
+                )
+            except NotImplementedError as exc:
+                key = "holidays.subdivision" if "subdivision" in str(exc) else "holidays.country"
+                raise SpecError(key, str(exc)) from None
+            if len(self._holidays) >= _MAX_CACHED_YEARS:
+                self._holidays.clear()
+            self._holidays[year] = found
+        return found
 
     def hours_on(self, on: date) -> Hours:
         """The working intervals of a local date, in seconds since local midnight."""

@@ -14,8 +14,12 @@ Terms
 - *due*: the instant the clock reaches the target's duration. A target of n working days
   is the working time from receipt to `add_working_days(received, n)`.
 - *lateness*: working time, in the target's calendar, from due to actual (or, while the
-  target is open, to `now`). A target is *met* when its lateness is zero, so an answer
-  after closing time but before the next opening is on time: no working time was lost.
+  target is open, to `now`), a wait after the due instant included (§2.2 read literally).
+  A target is *met* when its lateness is zero, so an answer after closing time but before
+  the next opening is on time: no working time was lost.
+- *facts* from events: the first confirmation or public reply is the response; the first
+  on-site intervention's start is the visit; the first resolution since the last
+  reopening is the resolution (closing implies one); a resolution also ends a wait.
 
 Units and decisions
 - `late_minutes` is lateness rounded UP to whole minutes: 1 s late is 1 minute late, so
@@ -23,7 +27,10 @@ Units and decisions
   discount are the same whether counted from seconds or from `late_minutes`.
 - While a target is open, `actual_at` and `met` are None (FORMAT.md); `late_minutes` is
   the lateness so far and `is_overdue` tells whether it is already late.
-- Penalties are data (`Penalties`); fractions are `Decimal`, never float.
+- Penalties are data (`Penalties`); fractions are `Decimal`, never float. Only decided
+  targets (`met is False`) trigger them: discount = per-hour rate x started hours of the
+  response lateness, at most 1; urgent tickets get no discount, non-urgent ones no free
+  on-site.
 - Pure: no clock is read; facts after `now` are ignored, so a replay gives the state the
   ticket had at any `now`.
 """

@@ -54,6 +54,17 @@ class TicketFacts:
     resolved_at: datetime | None = None
     pauses: tuple[tuple[datetime, datetime | None], ...] = ()
 
+    def __post_init__(self) -> None:
+        require_aware(self.received_at, "received_at")
+        for name in ("first_response_at", "first_onsite_at", "resolved_at"):
+            at = getattr(self, name)
+            if at is not None:
+                require_aware(at, name)
+        for start, end in self.pauses:
+            require_aware(start, "a pause's start")
+            if end is not None and require_aware(end, "a pause's end") < start:
+                raise DomainError(f"a pause ends before it starts: {start} > {end}")
+
     @property
     def is_urgent(self) -> bool:
         return self.severity == 1 if self.urgent is None else self.urgent

@@ -116,6 +116,10 @@ def test_events_before_receipt_and_naive_instants_are_refused() -> None:
         ticket_facts(datetime(2026, 2, 2, 9), [])
     with pytest.raises(ValueError, match="aware"):
         sla_state(TicketFacts(MONDAY_9), POLICY, datetime(2026, 2, 3))
+    with pytest.raises(ValueError, match="aware"):
+        TicketFacts(MONDAY_9, resolved_at=datetime(2026, 2, 3))
+    with pytest.raises(ValueError, match="ends before it starts"):
+        TicketFacts(MONDAY_9, pauses=((it(2026, 2, 3), it(2026, 2, 2, 10)),))
 
 
 def one(facts: TicketFacts, target: Target, now: datetime) -> TargetResult:

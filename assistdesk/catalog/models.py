@@ -21,7 +21,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from assistdesk.common.models import TimeStampedModel
-from assistdesk.domain import catalog_spec
+from assistdesk.domain import catalog_spec, sla
 from assistdesk.domain.calendar import Calendar as DomainCalendar
 from assistdesk.domain.errors import SpecError
 from assistdesk.domain.rating import Penalties, Rate, RatingTerms, Travel
@@ -400,7 +400,7 @@ class Plan(TimeStampedModel):
         allowances = [a.to_spec() for a in self.allowances.all()]
         if allowances:
             spec["allowances"] = allowances
-        coefficients = {c.name: str(c.factor) for c in self.coefficients.all()}
+        coefficients = {c.name: _stringify(c.factor) for c in self.coefficients.all()}
         if coefficients:
             spec["coefficients"] = coefficients
         targets = [t.to_spec() for t in self.targets.all()]
@@ -457,19 +457,32 @@ class Plan(TimeStampedModel):
             ),
         )
 
-    def sla_targets(self) -> tuple[catalog_spec.TargetSpec, ...]:
-        """The SLA policy as pure target specs (calendar by key; None: the plan's).
+    def sla_targets(self) -> tuple[sla.Target, ...]:
+        """The SLA policy for `domain.sla`: each target with its calendar (default the plan's)."""
+        compiled: dict[int, DomainCalendar] = {}
 
-        TODO(sla): map to `assistdesk.domain.sla` targets once that module lands; the SLA
-        engine also needs each target's calendar: `Target.calendar_or_plans().to_domain()`.
-        """
-        return tuple(t.to_domain() for t in self.targets.all())
+        def calendar_of(calendar: Calendar) -> DomainCalendar:
+            if calendar.pk not in compiled:
+                compiled[calendar.pk] = calendar.to_domain()
+            return compiled[calendar.pk]
+
+        return tuple(
+            t.to_domain(calendar=calendar_of(t.calendar or self.calendar))
+            for t in self.targets.all()
+        )
+
+    def sla_penalties(self) -> sla.Penalties:
+        return sla.Penalties(
+            late_onsite_urgent_free=self.is_late_onsite_urgent_free,
+            late_response_discount_per_hour=self.late_response_discount_per_hour,
+        )
 
 
 def _stringify(value: Any) -> Any:
     """Decimals as strings, recursively: the spec shape carries money as strings."""
     if isinstance(value, Decimal):
-        return str(value)
+        text = f"{value:f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
     if isinstance(value, dict):
         return {k: _stringify(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -512,7 +525,7 @@ class PlanRate(models.Model):
         return {
             "activity": self.activity,
             "mode": self.mode,
-            "price": str(self.price_amount),
+            "price": _stringify(self.price_amount),
             "per_minutes": self.per_minutes,
             "round_to_minutes": self.round_to_minutes,
         }
@@ -662,8 +675,16 @@ class Target(models.Model):
             spec["calendar"] = self.calendar.key
         return spec
 
-    def to_domain(self) -> catalog_spec.TargetSpec:
-        return catalog_spec.parse_target(self.to_spec())
+    def to_domain(self, *, calendar: DomainCalendar | None = None) -> sla.Target:
+        """The target for `domain.sla`, measured in `calendar` (default: compiled here)."""
+        return sla.Target(
+            kind=sla.TargetKind(self.kind),
+            calendar=calendar or self.calendar_or_plans().to_domain(),
+            working_minutes=None if self.working_hours is None else self.working_hours * 60,
+            working_days=self.working_days,
+            urgent=self.urgent,
+            severity=self.severity,
+        )
 
     def calendar_or_plans(self) -> Calendar:
         return self.calendar if self.calendar is not None else self.plan.calendar

@@ -25,6 +25,11 @@ Every Django management command works too; `assistdesk help --commands` lists th
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "assistdesk.settings")
+    if argv and argv[0] == "simulate":
+        # Before settings load: a throw-away database, and no task or mail leaves it.
+        from assistdesk.simulate.environment import isolate
+
+        isolate()
     if not argv or argv[0] in {"-h", "--help"} or argv == ["help"]:
         sys.stdout.write(USAGE)
         return

@@ -144,6 +144,8 @@ _TASK_BACKENDS = {
     "database": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]},
     "redis": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "mail"]},
     "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    # Records tasks without running them: `assistdesk simulate` sends nothing anywhere.
+    "dummy": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default", "mail"]},
 }
 if TASK_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured(f"TASK_BACKEND must be one of {sorted(_TASK_BACKENDS)}")

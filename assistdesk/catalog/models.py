@@ -37,7 +37,8 @@ def spec_error_to_validation(error: SpecError, fields: Mapping[str, str]) -> Val
     while key:
         if key in fields:
             name = fields[key]
-            return ValidationError({name: f"{name}: {error.message}"})
+            deeper = error.key[len(key) :]  # e.g. ".mon[0]" below `week`
+            return ValidationError({name: f"{name}{deeper}: {error.message}"})
         key = re.sub(r"(\[\d+\]|\.[^.\[]*)$", "", key) if ("." in key or "[" in key) else ""
     return ValidationError({NON_FIELD_ERRORS: str(error)})
 

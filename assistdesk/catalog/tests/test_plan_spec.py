@@ -239,6 +239,6 @@ def test_model_validation_names_the_wrong_field() -> None:
     plan.travel_out_of_town_amount = None
     assert errors(plan)["travel_out_of_town_amount"] == ["travel_out_of_town_amount: required"]
     calendar = Calendar(key="bad", timezone="Europe/Rome", week={"mon": ["9-13"]})
-    assert errors(calendar)["week"][0].startswith("week: expected HH:MM-HH:MM")
+    assert errors(calendar)["week"][0].startswith("week.mon[0]: expected HH:MM-HH:MM")
     calendar = Calendar(key="bad", timezone="Mars/Olympus", week="24x7")
     assert errors(calendar)["timezone"] == ["timezone: unknown time zone 'Mars/Olympus'"]

@@ -23,7 +23,7 @@ from assistdesk.contracts.models import (
     ContractEvent,
     PackagePurchase,
 )
-from assistdesk.contracts.services import package_purchase
+from assistdesk.contracts.services import contract_create, package_purchase
 
 
 class ReadOnlyAdminMixin:
@@ -48,13 +48,47 @@ class ContractEventInline(ReadOnlyAdminMixin, admin.TabularInline[ContractEvent,
     fields = readonly_fields = ("kind", "at", "actor", "note")
 
 
+ADD_FIELDS = ["customer", "plan", "start_on", "billing_cycle", "workstations",
+              "converts_to_plan", "extra_time_calendar"]  # fmt: skip
+
+
 @admin.register(Contract)
 class ContractAdmin(admin.ModelAdmin[Contract]):
+    """A new contract is made by `contract_create` (state, term, trial days follow the plan);
+    state changes happen through the services and their jobs, so state is read-only here."""
+
     list_display = ["customer", "plan", "state", "start_on", "ends_on", "billing_cycle"]
     list_filter = ["state", "billing_cycle", "plan"]
     search_fields = ["customer__name", "customer__key", "plan__key"]
     inlines = [ContractCoefficientInline, ContractEventInline]
-    readonly_fields = ["converted_from"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ADD_FIELDS
+        return [*ADD_FIELDS, "ends_on", "is_auto_renewed", "state", "converted_from"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return []
+        return ["customer", "plan", "start_on", "state", "converted_from"]
+
+    def save_model(self, request: HttpRequest, obj: Contract, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = contract_create(
+            customer=obj.customer,
+            plan=obj.plan,
+            start_on=obj.start_on,
+            billing_cycle=obj.billing_cycle,
+            workstations=obj.workstations,
+            converts_to_plan=obj.converts_to_plan,
+            extra_time_calendar=obj.extra_time_calendar,
+            actor=request.user.get_username(),
+            now=clock.now(),
+        )
+        obj.pk, obj.state, obj.ends_on = created.pk, created.state, created.ends_on
+        obj._state.adding = False
 
 
 class AllowanceEntryInline(

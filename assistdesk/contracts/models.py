@@ -114,6 +114,8 @@ class Contract(TimeStampedModel):
             )
         if self.converts_to_plan_id is not None and self.converts_to_plan_id == self.plan_id:
             raise ValidationError({"converts_to_plan": "converts_to_plan: the trial's own plan"})
+        if self.converts_to_plan_id is not None and self.plan_id and not self.plan.is_trial:
+            raise ValidationError({"converts_to_plan": "converts_to_plan: only a trial converts"})
 
 
 class ContractCoefficient(models.Model):

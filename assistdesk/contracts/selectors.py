@@ -83,6 +83,12 @@ def customer_buckets(
     return buckets
 
 
+def _minutes(value: Decimal) -> Decimal:
+    """Ledger minutes without the column's trailing zeros (720, 67.5) and never -0."""
+    value = value + 0  # -0 + 0 == 0
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
 @dataclass(frozen=True)
 class AllowanceLine:
     """One bucket as a statement shows it (and as FORMAT.md's result prints it)."""
@@ -112,10 +118,10 @@ def customer_allowances(
         lines.append(
             AllowanceLine(
                 source=bucket.key,
-                granted_minutes=bucket.granted_minutes,
-                used_minutes=bucket.used_minutes,
-                expired_minutes=bucket.expired_minutes,
-                left_minutes=bucket.balance,
+                granted_minutes=_minutes(bucket.granted_minutes),
+                used_minutes=_minutes(bucket.used_minutes),
+                expired_minutes=_minutes(bucket.expired_minutes),
+                left_minutes=_minutes(bucket.balance),
                 expires_on=row.plan.calendar.local_date(row.expires_at),
             )
         )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 
 from assistdesk.catalog.tests.factories import PlanFactory, package_plan, ticket_plan
 from assistdesk.common import scheduler
@@ -194,3 +196,63 @@ def test_the_periodic_jobs_are_registered() -> None:
         "allowances-expiry",
         "allowances-notices",
     } <= names
+
+
+def test_a_contract_added_in_the_admin_is_made_by_the_service(
+    admin_client: Client, settings: Any, plans: dict[str, object]
+) -> None:
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }
+    customer = CustomerFactory()
+    form = {
+        "customer": customer.pk,
+        "plan": plans["360"].pk,  # type: ignore[attr-defined]
+        "start_on": "2026-04-01",
+        "billing_cycle": "annual",
+        "workstations": "5",
+        "converts_to_plan": plans["full"].pk,  # type: ignore[attr-defined]
+        "extra_time_calendar": "",
+        "coefficients-TOTAL_FORMS": "1",
+        "coefficients-INITIAL_FORMS": "0",
+        "coefficients-0-name": "sla_option",
+        "coefficients-0-factor": "1.2",
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+    }
+    url = "/admin/contracts/contract/add/"
+
+    response = admin_client.post(url, form)
+    assert response.status_code == 200
+    assert "converts_to_plan: only a trial converts" in response.content.decode()
+
+    response = admin_client.post(url, form | {"converts_to_plan": ""})
+    assert response.status_code == 302
+    contract = Contract.objects.get()
+    assert (contract.state, contract.ends_on, contract.workstations) == (
+        "active",
+        date(2027, 3, 31),
+        5,
+    )
+    assert [(c.name, c.factor) for c in contract.coefficients.all()] == [("sla_option", D("1.2"))]
+    assert list(contract.events.values_list("kind", "actor")) == [("created", "admin")]
+
+
+def test_the_demo_loads_a_dozen_customers_in_three_countries_on_the_seed_plans() -> None:
+    from assistdesk.catalog import demo as catalog_demo
+    from assistdesk.contracts import demo as contracts_demo
+    from assistdesk.contracts.models import AllowanceNotice, PackagePurchase
+    from assistdesk.customers import demo as customers_demo
+    from assistdesk.customers.models import Customer
+
+    now = at("2026-11-21T10:00")
+    for module in (customers_demo, catalog_demo, contracts_demo):
+        module.load(now=now)
+
+    customers = Customer.objects.all()
+    assert customers.count() == 12
+    assert set(customers.values_list("country", flat=True)) == {"IT", "FR", "RO"}
+    assert all(c.contracts.exists() for c in customers)
+    assert Contract.objects.filter(state="trial").count() == 1
+    assert PackagePurchase.objects.count() == 3
+    assert AllowanceNotice.objects.filter(kind="expiring").exists()

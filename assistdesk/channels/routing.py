@@ -1,0 +1,141 @@
+"""Where an inbound message goes: ignored, quarantined, or handed to the ticket router.
+
+`route_inbound` decides in this order, and each rule says why:
+1. unusable (parse error, too large) → quarantine: a dispatcher must look at the bytes;
+2. bounce, auto-reply, mailing list → ignored: never answered, so no mail loop;
+3. our own outgoing message come back (its Message-ID is in the outbox, or it is from
+   our own address) → ignored, for the same reason;
+4. sender → contact: unknown sender → quarantine "unknown sender"; a contact of several
+   customers → quarantine (we cannot tell whose request it is); not authorised →
+   quarantine "not authorised" (DESIGN §2.4: only authorised contacts open billable
+   requests);
+5. everything else → `create_ticket_from_message`, the hook the tickets app fills in.
+
+Auto-generated mail (a monitoring system writing on its own) is not ignored: it may open
+a ticket, but the message carries `must_not_answer` and the router must send nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parseaddr
+from typing import Literal
+
+from django.conf import settings
+
+from assistdesk.channels.models import InboundMessage, InboundStatus, OutboxMessage
+from assistdesk.customers.selectors import contact_by_email
+
+REASON_UNKNOWN_SENDER = "unknown sender"
+REASON_NOT_AUTHORISED = "not authorised"
+REASON_AMBIGUOUS_SENDER = "sender is a contact of several customers"
+REASON_NO_TICKETS = "ticket creation not available"
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The contact a message is from, as far as routing needs to know."""
+
+    contact_id: int
+    customer_id: int
+    is_authorised: bool
+    language: str
+
+
+@dataclass(frozen=True)
+class TicketLink:
+    """What the ticket router did: opened a ticket, or added a reply to one."""
+
+    kind: Literal["ticket", "reply"]
+    ref: str  # e.g. "ticket:42", "ticket-message:310"
+
+
+@dataclass(frozen=True)
+class Route:
+    status: InboundStatus
+    reason: str = ""
+    result_ref: str = ""
+
+
+class QuarantineMessage(Exception):
+    """Raised by the ticket router to send a message to the quarantine with a reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def create_ticket_from_message(
+    message: InboundMessage, *, sender: Sender, now: datetime
+) -> TicketLink:
+    """THE hook for the tickets app: open a ticket or add the message to one.
+
+    Called inside the transaction that stores `message`, so the ticket work and the
+    stored message commit together, and the mailbox is told "seen" only after both.
+    Expected behaviour: thread by `message.in_reply_to`/`message.references` (our
+    outbox Message-IDs included), then by `message.ticket_numbers` checked against
+    `sender.customer_id` (a tag of another customer's ticket never attaches); a match
+    is a reply, anything else a new ticket (origin `email`, receipt `message.received_at`).
+    Send no acknowledgement when `message.must_not_answer`. Raise `QuarantineMessage`
+    for a message that must wait for a dispatcher.
+    """
+    raise NotImplementedError("the tickets app does not route mail yet")
+
+
+def lookup_sender(address: str) -> list[Sender]:
+    """The contacts with this e-mail address (case-insensitive), one per customer."""
+    if not address:
+        return []
+    found: dict[int, Sender] = {}
+    for contact in contact_by_email(email=address):
+        sender = Sender(
+            contact_id=contact.pk,
+            customer_id=contact.customer_id,
+            is_authorised=contact.is_authorised,
+            language=contact.language_or_customers,
+        )
+        # An authorised record of a customer wins over a non-authorised one of the same.
+        if contact.customer_id not in found or sender.is_authorised:
+            found[contact.customer_id] = sender
+    return list(found.values())
+
+
+def own_address() -> str:
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
+
+
+def _is_our_own(message: InboundMessage) -> bool:
+    if message.from_address and message.from_address == own_address():
+        return True
+    return OutboxMessage.objects.filter(message_id=message.message_id).exists()
+
+
+def decide(message: InboundMessage, *, now: datetime) -> Route:
+    """The routing decision for a stored message (see the module docstring)."""
+    if message.error:
+        return Route(InboundStatus.QUARANTINED, message.error[:255])
+    if message.is_bounce:
+        return Route(InboundStatus.IGNORED, "bounce")
+    if message.is_auto_reply:
+        return Route(InboundStatus.IGNORED, "auto-reply")
+    if message.is_mailing_list:
+        return Route(InboundStatus.IGNORED, "mailing list")
+    if _is_our_own(message):
+        return Route(InboundStatus.IGNORED, "our own message")
+    senders = lookup_sender(message.from_address)
+    if not senders:
+        return Route(InboundStatus.QUARANTINED, REASON_UNKNOWN_SENDER)
+    if len(senders) > 1:
+        return Route(InboundStatus.QUARANTINED, REASON_AMBIGUOUS_SENDER)
+    sender = senders[0]
+    if not sender.is_authorised:
+        return Route(InboundStatus.QUARANTINED, REASON_NOT_AUTHORISED)
+    try:
+        link = create_ticket_from_message(message, sender=sender, now=now)
+    except NotImplementedError:
+        return Route(InboundStatus.QUARANTINED, REASON_NO_TICKETS)
+    except QuarantineMessage as exc:
+        return Route(InboundStatus.QUARANTINED, exc.reason[:255])
+    status = InboundStatus.TICKET if link.kind == "ticket" else InboundStatus.REPLY
+    return Route(status, "", link.ref)

@@ -1,0 +1,293 @@
+"""Write operations of the channels app: store and route inbound mail, queue outbound mail.
+
+Inbound: `inbound_ingest` is the single entry for every way mail arrives (IMAP polling,
+the delivery pipe). It parses outside any transaction, then in one transaction inserts
+the message under its unique Message-ID and routes it; the caller tells the mailbox
+"seen" only after that commit. A second delivery of the same Message-ID finds the row
+and changes nothing.
+
+Outbound: `outbox_enqueue` writes the row in the caller's transaction and, on commit,
+asks the worker to send now rather than at the next minute tick (sending: `sending.py`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+
+from assistdesk.channels import routing
+from assistdesk.channels.mail.parse import ParsedMessage, parse
+from assistdesk.channels.models import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_MESSAGE_BYTES,
+    InboundAttachment,
+    InboundMessage,
+    InboundSource,
+    InboundStatus,
+    Mailbox,
+    OutboxAttachment,
+    OutboxMessage,
+)
+from assistdesk.channels.notifications import render_notification
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    message: InboundMessage
+    created: bool  # False: this Message-ID was already stored, nothing changed
+
+
+def _header_section(raw: bytes) -> bytes:
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        head, found, _ = raw.partition(separator)
+        if found:
+            return head + separator
+    return raw[:65536]
+
+
+def _message_fields(parsed: ParsedMessage) -> dict[str, Any]:
+    return {
+        "message_id": parsed.message_id,
+        "is_message_id_synthesised": parsed.is_message_id_synthesised,
+        "sent_at": parsed.date,
+        "from_address": parsed.from_address[:320],
+        "from_name": parsed.from_name[:255],
+        "to_addresses": [a.address for a in parsed.to],
+        "cc_addresses": [a.address for a in parsed.cc],
+        "subject": parsed.subject[:1000],
+        "in_reply_to": parsed.in_reply_to,
+        # The root and the most recent ids are what threading needs; a 1 500-id header
+        # is kept whole in the raw bytes.
+        "references": list(parsed.references[:1]) + list(parsed.references[1:][-49:]),
+        "ticket_numbers": list(parsed.ticket_numbers),
+        "body_text": parsed.text,
+        "visible_text": parsed.visible_text,
+        "body_html": parsed.html,
+        "is_auto_reply": parsed.is_auto_reply,
+        "is_auto_generated": parsed.is_auto_generated,
+        "is_bounce": parsed.is_bounce,
+        "is_mailing_list": parsed.is_mailing_list,
+        "defects": list(parsed.defects[:50]),
+        "error": (parsed.error or "")[:500],
+    }
+
+
+def inbound_ingest(
+    *,
+    raw: bytes,
+    source: InboundSource,
+    mailbox: Mailbox | None = None,
+    received_at: datetime | None = None,
+    now: datetime,
+) -> IngestResult:
+    """Store one received message and route it, once per Message-ID."""
+    received_at = min(received_at or now, now)
+    stored, error = raw, ""
+    if len(raw) > MAX_MESSAGE_BYTES:
+        stored = _header_section(raw)
+        error = f"message too large ({len(raw) // (1024 * 1024)} MiB); original left on server"
+    parsed = parse(stored, received_at=received_at)
+    existing = InboundMessage.objects.filter(message_id=parsed.message_id).first()
+    if existing is not None:
+        return IngestResult(existing, created=False)
+    fields = _message_fields(parsed)
+    if error:
+        fields["error"] = error
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                message = InboundMessage.objects.create(
+                    **fields,
+                    mailbox=mailbox,
+                    source=source,
+                    raw=stored,
+                    size=len(raw),
+                    is_raw_truncated=stored is not raw,
+                    received_at=received_at,
+                )
+        except IntegrityError:
+            # Another worker stored the same Message-ID a moment ago.
+            return IngestResult(InboundMessage.objects.get(message_id=parsed.message_id), False)
+        InboundAttachment.objects.bulk_create(
+            InboundAttachment(
+                message=message,
+                part_index=att.index,
+                filename=att.filename,
+                content_type=att.content_type[:255],
+                size=att.size,
+                sha256=hashlib.sha256(att.content).hexdigest(),
+                content_id=att.content_id[:255],
+                is_inline=att.is_inline,
+                is_oversize=att.size > MAX_ATTACHMENT_BYTES,
+            )
+            for att in parsed.attachments
+        )
+        route_inbound(message, now=now)
+    return IngestResult(message, created=True)
+
+
+def route_inbound(message: InboundMessage, *, now: datetime) -> routing.Route:
+    """Route a stored message and record the outcome; a failing router quarantines.
+
+    The router runs in a savepoint: if it raises, its writes are undone and the message
+    waits in the quarantine with the error, instead of being lost or retried forever.
+    Database outages are not the message's fault and propagate (the mailbox keeps it).
+    """
+    try:
+        with transaction.atomic():
+            route = routing.decide(message, now=now)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        log.exception("routing inbound message %s failed", message.pk)
+        route = routing.Route(InboundStatus.QUARANTINED, f"routing failed: {exc!r}"[:255])
+    message.status = route.status
+    message.reason = route.reason
+    message.result_ref = route.result_ref
+    message.routed_at = now
+    message.save(update_fields=["status", "reason", "result_ref", "routed_at", "updated_at"])
+    return route
+
+
+def inbound_release(*, message_pk: int, actor: str, now: datetime) -> routing.Route | None:
+    """A dispatcher releases a quarantined message: it is routed again, as it is now.
+
+    Used after fixing the cause (the sender added as a contact, made authorised).
+    Returns None when the message is no longer in the quarantine.
+    """
+    with transaction.atomic():
+        message = InboundMessage.objects.select_for_update().filter(pk=message_pk).first()
+        if message is None or message.status != InboundStatus.QUARANTINED:
+            return None
+        message.released_at = now
+        message.released_by = actor[:150]
+        message.save(update_fields=["released_at", "released_by", "updated_at"])
+        return route_inbound(message, now=now)
+
+
+def inbound_dismiss(*, message_pk: int, actor: str, now: datetime) -> bool:
+    """A dispatcher decides a quarantined message needs nothing (spam, a stray reply)."""
+    with transaction.atomic():
+        updated = InboundMessage.objects.filter(
+            pk=message_pk, status=InboundStatus.QUARANTINED
+        ).update(
+            status=InboundStatus.IGNORED,
+            reason=f"dismissed by {actor}"[:255],
+            released_at=now,
+            released_by=actor[:150],
+            updated_at=now,
+        )
+    return updated == 1
+
+
+class OutgoingAttachment(NamedTuple):
+    filename: str
+    content: bytes
+    content_type: str
+
+
+def new_message_id() -> str:
+    """A Message-ID for an outgoing message, fixed at enqueue time so replies thread."""
+    domain = routing.own_address().rpartition("@")[2] or "assistdesk.invalid"
+    return f"<ad.{uuid.uuid4().hex}@{domain}>"
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+def outbox_enqueue(
+    *,
+    to: str | Sequence[str],
+    subject: str,
+    body_text: str,
+    body_html: str | None = None,
+    template: str | None = None,
+    language: str,
+    context_ref: str,
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
+    attachments: Sequence[OutgoingAttachment] = (),
+    is_auto_submitted: bool = True,
+    now: datetime,
+) -> OutboxMessage:
+    """Queue a message in the caller's transaction; the worker is nudged on commit."""
+    recipients = [to] if isinstance(to, str) else list(to)
+    recipients = [_one_line(r) for r in recipients if r and r.strip()]
+    if not recipients or any("@" not in r for r in recipients):
+        raise ValueError(f"outbox_enqueue needs e-mail addresses, got {to!r}")
+    with transaction.atomic():
+        outbox = OutboxMessage.objects.create(
+            message_id=new_message_id(),
+            to=recipients,
+            subject=_one_line(subject)[:1000],
+            body_text=body_text,
+            body_html=body_html or "",
+            template=template or "",
+            language=language,
+            context_ref=context_ref,
+            in_reply_to=_one_line(in_reply_to or ""),
+            references=[_one_line(r) for r in references],
+            is_auto_submitted=is_auto_submitted,
+            queued_at=now,
+            next_attempt_at=now,
+        )
+        OutboxAttachment.objects.bulk_create(
+            OutboxAttachment(
+                outbox=outbox,
+                filename=att.filename,
+                content_type=att.content_type,
+                content=att.content,
+            )
+            for att in attachments
+        )
+        transaction.on_commit(_nudge_sender)
+    return outbox
+
+
+def outbox_enqueue_notification(
+    *,
+    name: str,
+    language: str,
+    context: dict[str, Any],
+    to: str | Sequence[str],
+    context_ref: str,
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
+    attachments: Sequence[OutgoingAttachment] = (),
+    now: datetime,
+) -> OutboxMessage:
+    """Render a notification template in the contact's language and queue it."""
+    subject, text, html = render_notification(name, language, context)
+    return outbox_enqueue(
+        to=to,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        template=name,
+        language=language,
+        context_ref=context_ref,
+        in_reply_to=in_reply_to,
+        references=references,
+        attachments=attachments,
+        now=now,
+    )
+
+
+def _nudge_sender() -> None:
+    """Ask a worker to send now; if the queue is down, the minute job sends instead."""
+    from assistdesk.channels.tasks import send_outbox
+
+    try:
+        send_outbox.enqueue()
+    except Exception:
+        log.warning("could not enqueue the outbox sender; the scheduled job will send")

@@ -1,0 +1,179 @@
+"""IMAP intake end to end, against Dovecot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+
+from assistdesk.channels import intake
+from assistdesk.channels.models import InboundMessage, InboundSource, InboundStatus, OutboxMessage
+from assistdesk.channels.tests.conftest import eml
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
+CORPUS = [
+    "plain_utf8_it.eml",
+    "auto_reply_it.eml",
+    "bounce_postfix.eml",
+    "missing_message_id.eml",
+    "html_xss.eml",
+    "broken_mime.eml",
+]
+
+
+def test_fetch_stores_every_message_and_marks_it_seen_after_commit(imap, mailbox):
+    for name in CORPUS:
+        imap.append(eml(name))
+    imap.append(eml("plain_utf8_it.eml"))  # delivered twice by the MTA
+
+    report = intake.fetch_mailbox(mailbox, now=NOW)
+
+    assert (report.fetched, report.stored, report.duplicates, report.errors) == (7, 6, 1, [])
+    assert InboundMessage.objects.count() == 6
+    assert set(InboundMessage.objects.values_list("source", flat=True)) == {InboundSource.IMAP}
+    statuses = dict(InboundMessage.objects.values_list("subject", "status"))
+    assert statuses["Undelivered Mail Returned to Sender"] == InboundStatus.IGNORED
+    assert statuses["Risposta automatica: [AD#12] Password scaduta"] == InboundStatus.IGNORED
+    assert statuses["Stampante non funziona"] == InboundStatus.QUARANTINED
+    assert imap.search("UNSEEN") == [] and len(imap.search("SEEN")) == 7
+    assert not OutboxMessage.objects.exists()  # nothing answered, least of all the robots
+    mailbox.refresh_from_db()
+    assert (mailbox.last_fetched_at, mailbox.last_error, mailbox.locked_until) == (NOW, "", None)
+
+    again = intake.fetch_mailbox(mailbox, now=NOW + timedelta(minutes=1))
+    assert (again.fetched, again.stored) == (0, 0)
+    assert InboundMessage.objects.count() == 6
+
+
+def test_the_raw_bytes_survive_the_round_trip(imap, mailbox):
+    imap.append(eml("windows1252_it.eml"))
+    intake.fetch_mailbox(mailbox, now=NOW)
+    message = InboundMessage.objects.get()
+    # IMAP speaks CRLF; the content is byte for byte the same otherwise.
+    assert bytes(message.raw).replace(b"\r\n", b"\n") == eml("windows1252_it.eml")
+    assert "1.200 € per il “server nuovo”" in message.body_text
+
+
+def test_receipt_is_when_the_server_got_the_message(imap, mailbox):
+    arrived = datetime(2025, 1, 7, 8, 41, 5, tzinfo=UTC)  # Dovecot clamps future dates
+    imap.append(eml("plain_utf8_it.eml"), when=arrived)
+    intake.fetch_mailbox(mailbox, now=NOW)
+    assert InboundMessage.objects.get().received_at == arrived
+
+
+def test_a_crash_before_the_seen_flag_is_redone_without_duplicates(imap, mailbox, monkeypatch):
+    for name in CORPUS[:3]:
+        imap.append(eml(name))
+
+    def crash(*args, **kwargs):
+        raise SystemExit("killed between commit and STORE \\Seen")
+
+    monkeypatch.setattr(intake, "_mark_done", crash)
+    with pytest.raises(SystemExit):
+        intake.fetch_mailbox(mailbox, now=NOW)
+    assert InboundMessage.objects.count() == 3
+    assert len(imap.search("UNSEEN")) == 3  # committed, but the server still offers them
+    monkeypatch.undo()
+
+    report = intake.fetch_mailbox(mailbox, now=NOW + timedelta(minutes=1))
+
+    assert (report.fetched, report.stored, report.duplicates) == (3, 0, 3)
+    assert InboundMessage.objects.count() == 3
+    assert imap.search("UNSEEN") == []
+
+
+def test_a_failure_mid_batch_marks_nothing_seen(imap, mailbox, monkeypatch):
+    for name in CORPUS[:4]:
+        imap.append(eml(name))
+    real_ingest = intake.inbound_ingest
+    calls = []
+
+    def failing_ingest(**kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("database went away")
+        return real_ingest(**kwargs)
+
+    monkeypatch.setattr(intake, "inbound_ingest", failing_ingest)
+    with pytest.raises(RuntimeError):
+        intake.fetch_mailbox(mailbox, now=NOW)
+    assert InboundMessage.objects.count() == 2
+    assert len(imap.search("UNSEEN")) == 4
+    mailbox.refresh_from_db()
+    assert mailbox.locked_until is None  # the lease does not outlive the run
+    monkeypatch.undo()
+
+    report = intake.fetch_mailbox(mailbox, now=NOW)
+    assert (report.stored, report.duplicates) == (2, 2)
+    assert InboundMessage.objects.count() == 4
+
+
+def test_messages_move_to_the_processed_folder(imap, mailbox):
+    mailbox.processed_folder = "Processed"
+    mailbox.save()
+    imap.append(eml("plain_utf8_it.eml"))
+    imap.append(eml("mailing_list.eml"))
+
+    report = intake.fetch_mailbox(mailbox, now=NOW)
+
+    assert report.stored == 2
+    assert imap.search("ALL") == []
+    assert sorted(imap.message_ids(folder="Processed")) == [
+        "<20250303091240.4711@edil-rossi.it>",
+        "<news-2025-03@vendor.example>",
+    ]
+    assert len(imap.search("SEEN", folder="Processed")) == 2
+
+
+def test_the_limit_leaves_the_rest_for_the_next_run(imap, mailbox):
+    for name in CORPUS:
+        imap.append(eml(name))
+    assert intake.fetch_mailbox(mailbox, now=NOW, limit=4).stored == 4
+    assert len(imap.search("UNSEEN")) == 2
+    assert intake.fetch_mailbox(mailbox, now=NOW, limit=4).stored == 2
+
+
+def test_a_message_read_by_someone_else_meanwhile_is_not_fetched(imap, mailbox):
+    imap.append(eml("plain_utf8_it.eml"))
+    client = imap.server.connect()
+    client.select("INBOX")
+    client.store("1", "+FLAGS", r"(\Seen)")
+    client.logout()
+    assert intake.fetch_mailbox(mailbox, now=NOW).fetched == 0
+
+
+def test_a_wrong_password_is_reported_not_raised(imap, mailbox):
+    mailbox.password = "wrong"
+    mailbox.save()
+    report = intake.fetch_mailbox(mailbox, now=NOW)
+    assert report.fetched == 0 and report.errors
+    mailbox.refresh_from_db()
+    assert "Login" in mailbox.last_error or "AUTHENTICATIONFAILED" in mailbox.last_error
+    assert mailbox.locked_until is None
+
+
+def test_a_mailbox_being_fetched_elsewhere_is_skipped(imap, mailbox):
+    imap.append(eml("plain_utf8_it.eml"))
+    type(mailbox).objects.filter(pk=mailbox.pk).update(locked_until=NOW + timedelta(minutes=5))
+    report = intake.fetch_mailbox(mailbox, now=NOW)
+    assert report.fetched == 0 and report.errors == ["another worker is fetching this mailbox"]
+    assert intake.fetch_mailbox(mailbox, now=NOW + timedelta(minutes=6)).stored == 1
+
+
+def test_fetchmail_command_and_task_poll_every_active_mailbox(imap, mailbox, capsys):
+    from assistdesk.channels.tasks import fetch_mail
+
+    imap.append(eml("plain_utf8_it.eml"))
+    call_command("fetchmail")
+    assert "support: 1 fetched, 1 stored, 0 already stored" in capsys.readouterr().out
+
+    imap.append(eml("base64_utf8_ro.eml"))
+    assert fetch_mail.call() == {"mailboxes": 1, "stored": 1, "duplicates": 0, "errors": 0}
+
+    mailbox.is_active = False
+    mailbox.save()
+    imap.append(eml("windows1252_it.eml"))
+    assert fetch_mail.call()["mailboxes"] == 0

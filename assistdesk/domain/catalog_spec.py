@@ -195,12 +195,12 @@ def _required(spec: Mapping[str, Any], name: str, prefix: str) -> Any:
 
 
 def check_slug(value: object, key: str) -> str:
-    """A key: lower-case letters, digits, `_` and `-`, starting with a letter or digit."""
+    """A key: ASCII letters, digits, `_` and `-`, starting with a letter or digit."""
     if not isinstance(value, str) or not value:
         raise SpecError(key, "expected a non-empty name")
-    allowed = set("abcdefghijklmnopqrstuvwxyz0123456789_-")
+    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
     if not set(value) <= allowed or value[0] in "_-" or len(value) > 50:
-        raise SpecError(key, f"{value!r} is not a key (a-z, 0-9, _ and -, at most 50)")
+        raise SpecError(key, f"{value!r} is not a key (letters, digits, _ and -, at most 50)")
     return value
 
 

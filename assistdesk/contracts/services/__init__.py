@@ -1,9 +1,11 @@
 """Write operations of the contracts app: contracts and allowance ledgers."""
 
 from assistdesk.contracts.services.allowances import (
+    allowance_buckets_locked,
     allowance_debit,
     allowance_grant_monthly,
     allowance_notices_due,
+    allowance_record_uses,
     allowance_reverse,
     allowance_reverse_uses,
     allowances_expire,
@@ -21,9 +23,11 @@ from assistdesk.contracts.services.contracts import (
 )
 
 __all__ = [
+    "allowance_buckets_locked",
     "allowance_debit",
     "allowance_grant_monthly",
     "allowance_notices_due",
+    "allowance_record_uses",
     "allowance_reverse",
     "allowance_reverse_uses",
     "allowances_expire",

@@ -13,6 +13,7 @@ database lock at BEGIN (IMMEDIATE), which serialises them the same way.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -232,6 +233,70 @@ def allowances_grant_due_monthly(*, now: datetime, actor: str = SCHEDULER) -> in
 # --- uses and reversals ------------------------------------------------------------------
 
 
+def allowance_buckets_locked(
+    *, customer: Customer, at: datetime, actor: str, now: datetime
+) -> list[domain.Bucket]:
+    """The customer's buckets usable at `at`, locked until the caller's transaction ends.
+
+    For a caller that plans consumption itself (rating a whole ticket with
+    `domain.rating.rate_ticket`) and then writes it with `allowance_record_uses`, inside
+    one `transaction.atomic()`. Makes sure the month of `at` has been granted first.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock the buckets inside the transaction that writes the uses")
+    _ensure_monthly_grants(customer, at, actor=actor, now=now)
+    rows = list(
+        AllowanceBucket.objects.select_for_update(of=("self",))
+        .filter(customer=customer, granted_at__lte=at, expires_at__gt=at)
+        .order_by("id")
+    )
+    return buckets_with_entries(rows)
+
+
+def allowance_record_uses(
+    *,
+    customer: Customer,
+    debits: Iterable[domain.Debit],
+    at: datetime,
+    ref: str,
+    actor: str,
+    now: datetime,
+) -> list[AllowanceEntry]:
+    """Write one `use` entry per debit (buckets by key) and the low-balance notices owed."""
+    with transaction.atomic():
+        debits = [d for d in debits if d.minutes]
+        rows = {
+            b.key: b
+            for b in AllowanceBucket.objects.select_for_update(of=("self",))
+            .filter(customer=customer, key__in=[d.bucket_key for d in debits])
+            .select_related("plan")
+        }
+        unknown = sorted({d.bucket_key for d in debits} - set(rows))
+        if unknown:
+            raise ValidationError({"debits": f"debits: unknown buckets {unknown}"})
+        entries = []
+        for debit in debits:
+            bucket = rows[debit.bucket_key]
+            if debit.minutes < 0:
+                raise ValidationError({"debits": "debits: a use takes minutes, never gives"})
+            entries.append(
+                AllowanceEntry.objects.create(
+                    bucket=bucket,
+                    kind=EntryKind.USE,
+                    minutes=-debit.minutes,
+                    at=at,
+                    ref=ref,
+                    actor=actor,
+                )
+            )
+        for bucket in {d.bucket_key: rows[d.bucket_key] for d in debits}.values():
+            balance = bucket.entries.aggregate(total=Sum("minutes"))["total"] or Decimal(0)
+            if balance < 0 and not bucket.allows_overdraft:
+                raise ValidationError({"debits": f"debits: {bucket.key} would go below zero"})
+            _notice_low_balance(bucket, balance, now=now)
+    return entries
+
+
 def allowance_debit(
     *,
     customer: Customer,
@@ -252,30 +317,13 @@ def allowance_debit(
     if minutes < 0:
         raise ValidationError({"minutes": "minutes: cannot debit a negative amount"})
     with transaction.atomic():
-        _ensure_monthly_grants(customer, at, actor=actor, now=now)
-        rows = list(
-            AllowanceBucket.objects.select_for_update(of=("self",))
-            .filter(customer=customer, granted_at__lte=at, expires_at__gt=at)
-            .select_related("plan")
-            .order_by("id")
-        )
-        buckets = buckets_with_entries(rows)
+        buckets = allowance_buckets_locked(customer=customer, at=at, actor=actor, now=now)
         plan = domain.plan_consumption(
             buckets, minutes=minutes, rate_key=rate_key, mode=mode, at=at
         )
-        by_key = {row.key: row for row in rows}
-        balances = {b.key: b.balance for b in buckets}
-        for debit in plan.debits:
-            AllowanceEntry.objects.create(
-                bucket=by_key[debit.bucket_key],
-                kind=EntryKind.USE,
-                minutes=-debit.minutes,
-                at=at,
-                ref=ref,
-                actor=actor,
-            )
-            balances[debit.bucket_key] -= debit.minutes
-            _notice_low_balance(by_key[debit.bucket_key], balances[debit.bucket_key], now=now)
+        allowance_record_uses(
+            customer=customer, debits=plan.debits, at=at, ref=ref, actor=actor, now=now
+        )
     return plan
 
 

@@ -350,3 +350,66 @@ def test_a_package_bought_in_the_admin_opens_its_ledger(
     purchase = PackagePurchase.objects.get()
     assert (purchase.actor, purchase.minutes) == ("admin", 1440)
     assert statement(studio) == [("package remote24 2026-01-10", 1440, 0, 0, 1440, "2027-01-10")]
+
+
+def test_a_ticket_rated_by_the_domain_draws_on_the_locked_ledgers() -> None:
+    # Example 01 (seed 004, Expert): T1 40 min of remote support -> 2 tickets from the
+    # month's 10; T2 4 h 10 min -> 9 tickets, 8 from what is left, 1 billed at 25 EUR.
+    from django.db import transaction
+
+    from assistdesk.catalog.selectors import plan_get
+    from assistdesk.domain.rating import Intervention, SlaOutcome, TicketWork, rate_ticket
+
+    acme = CustomerFactory(is_in_town=False)
+    ticket_plan(key="expert")
+    expert = plan_get(key="expert")
+    services.contract_create(
+        customer=acme,
+        plan=expert,
+        start_on=date(2026, 1, 1),
+        actor="sales",
+        now=bucharest("2026-01-01T09:00"),
+    )
+    office = expert.calendar.to_domain()
+
+    def close(key: str, spans: list[tuple[str, str]], closed: str) -> Any:
+        work = TicketWork(
+            key,
+            False,
+            tuple(Intervention(bucharest(a), bucharest(b), "remote", "support") for a, b in spans),
+        )
+        closed_at = bucharest(closed)
+        with transaction.atomic():
+            buckets = services.allowance_buckets_locked(
+                customer=acme, at=closed_at, actor="tech", now=closed_at
+            )
+            rating = rate_ticket(
+                work,
+                expert.to_rating_terms(),
+                is_in_town=False,
+                is_working=office.is_working,
+                sla=SlaOutcome(),
+                buckets=buckets,
+                closed_at=closed_at,
+            )
+            services.allowance_record_uses(
+                customer=acme,
+                debits=rating.debits,
+                at=closed_at,
+                ref=key,
+                actor="tech",
+                now=closed_at,
+            )
+        return rating
+
+    t1 = close("T1", [("2026-01-08T14:00", "2026-01-08T14:40")], "2026-01-09T10:00")
+    t2 = close(
+        "T2",
+        [("2026-01-12T10:00", "2026-01-12T12:00"), ("2026-01-13T09:00", "2026-01-13T11:10")],
+        "2026-01-14T09:00",
+    )
+
+    assert (t1.total_amount, t2.total_amount) == (D("0.00"), D("25.00"))
+    assert statement(acme) == [("monthly 2026-01", 300, 300, 0, 0, "2026-02-01")]
+    uses = AllowanceEntry.objects.filter(kind="use").order_by("id")
+    assert [(u.ref, u.minutes) for u in uses] == [("T1", -60), ("T2", -240)]

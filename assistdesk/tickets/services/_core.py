@@ -1,0 +1,174 @@
+"""What every ticket service does: lock, record the event, move the state, refresh the SLA.
+
+`transition_locked` is the only code that changes `Ticket.state`; it checks
+`ALLOWED_TRANSITIONS`, writes the transition event (who, when, why, and what it means to
+the SLA clocks) and runs what entering or leaving a state implies: closing rates the
+ticket, reopening a closed ticket supersedes its rating. The convenience services call
+`advance_locked`, which walks the shortest chain of allowed transitions, each recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from assistdesk.domain import sla as domain_sla
+from assistdesk.tickets import rating, sla
+from assistdesk.tickets.errors import TicketError, TransitionNotAllowed
+from assistdesk.tickets.models import EventKind, Ticket, TicketEvent
+from assistdesk.tickets.signals import ticket_event_committed, ticket_event_recorded
+from assistdesk.tickets.states import QUEUED_STATES, TicketState, is_allowed, path_to
+
+S = TicketState
+# The convenience services never reopen or close as a side effect.
+IMPLICIT_AVOID = frozenset({S.REOPENED, S.CLOSED})
+
+# What entering a state means to the SLA clocks (domain.sla.EventType).
+_SLA_ON_ENTER = {
+    S.WAITING_CUSTOMER: domain_sla.EventType.WAITING,
+    S.RESOLVED: domain_sla.EventType.RESOLVED,
+    S.REOPENED: domain_sla.EventType.REOPENED,
+    S.CLOSED: domain_sla.EventType.CLOSED,
+}
+
+
+def require_aware(value: datetime, field: str) -> datetime:
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise TicketError(field, "an aware date and time is needed")
+    return value
+
+
+def lock(ticket: Ticket) -> Ticket:
+    """The ticket's row, locked for the rest of the transaction, with what services read."""
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("customer", "contract", "plan__calendar", "requester", "assignee")
+        .get(pk=ticket.pk)
+    )
+
+
+def record_event(
+    ticket: Ticket,
+    kind: str,
+    *,
+    actor: str,
+    now: datetime,
+    at: datetime | None = None,
+    reason: str = "",
+    from_state: str = "",
+    to_state: str = "",
+    sla_type: str = "",
+    mode: str = "",
+    data: dict[str, Any] | None = None,
+) -> TicketEvent:
+    event = TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        at=at or now,
+        recorded_at=now,
+        actor=actor,
+        reason=reason,
+        from_state=from_state,
+        to_state=to_state,
+        sla_type=sla_type,
+        mode=mode,
+        data=data or {},
+    )
+    ticket_event_recorded.send(sender=TicketEvent, event=event, ticket=ticket)
+    transaction.on_commit(
+        lambda: ticket_event_committed.send(sender=TicketEvent, event=event, ticket=ticket)
+    )
+    return event
+
+
+def transition_locked(
+    ticket: Ticket, to_state: TicketState, *, actor: str, reason: str, now: datetime
+) -> TicketEvent:
+    """One allowed move of a locked ticket, with what the new state implies."""
+    from_state = ticket.ticket_state
+    if not is_allowed(from_state, to_state):
+        raise TransitionNotAllowed(f"{ticket.reference} cannot go from {from_state} to {to_state}")
+    sla_type = _SLA_ON_ENTER.get(to_state, "")
+    if from_state is S.WAITING_CUSTOMER and to_state is S.IN_PROGRESS:
+        sla_type = domain_sla.EventType.CUSTOMER_REPLY  # the clocks run again
+    ticket.state = to_state
+    ticket.in_queue = to_state in QUEUED_STATES
+    if to_state is S.RESOLVED:
+        ticket.resolved_at = now
+        ticket.needs_follow_up = False
+    elif to_state is S.REOPENED:
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    elif to_state is S.CLOSED:
+        ticket.closed_at = now
+    event = record_event(
+        ticket,
+        EventKind.TRANSITION,
+        actor=actor,
+        now=now,
+        reason=reason,
+        from_state=from_state,
+        to_state=to_state,
+        sla_type=str(sla_type),
+    )
+    if to_state is S.CLOSED:
+        results = sla.refresh(ticket, now)
+        stored = rating.rate_and_store(ticket, results=results, actor=actor, now=now)
+        record_event(
+            ticket,
+            EventKind.RATED,
+            actor=actor,
+            now=now,
+            data={
+                "rating": stored.pk,
+                "total": str(stored.total_amount),
+                "currency": stored.currency,
+            },
+        )
+    elif from_state is S.CLOSED:
+        superseded = rating.supersede(ticket, reason=reason, actor=actor, now=now)
+        if superseded is not None:
+            record_event(
+                ticket,
+                EventKind.RATING_SUPERSEDED,
+                actor=actor,
+                now=now,
+                reason=reason,
+                data={"rating": superseded.pk, "total": str(superseded.total_amount)},
+            )
+    return event
+
+
+def advance_locked(
+    ticket: Ticket,
+    to_state: TicketState,
+    *,
+    actor: str,
+    reason: str,
+    now: datetime,
+    avoid: frozenset[TicketState] = IMPLICIT_AVOID,
+) -> list[TicketEvent]:
+    """Walk the allowed transitions to `to_state`, recording each; none when already there."""
+    chain = path_to(ticket.ticket_state, to_state, avoid=avoid)
+    if chain is None:
+        raise TransitionNotAllowed(
+            f"{ticket.reference} is {ticket.state}: it cannot be brought to {to_state}"
+            + (" without reopening it" if ticket.state in (S.RESOLVED, S.CLOSED) else "")
+        )
+    return [
+        transition_locked(ticket, state, actor=actor, reason=reason, now=now) for state in chain
+    ]
+
+
+def finish(ticket: Ticket, now: datetime) -> Ticket:
+    """Recompute the SLA from the events and save the ticket (end of every service)."""
+    sla.refresh(ticket, now)
+    ticket.save()
+    return ticket
+
+
+def refuse_closed(ticket: Ticket, what: str) -> None:
+    if ticket.state == S.CLOSED:
+        raise TicketError("state", f"{ticket.reference} is closed and rated: reopen it to {what}")

@@ -1,0 +1,100 @@
+"""A ticket's SLA from its recorded events, through the pure `domain.sla` engine.
+
+The events are the truth: every service writes a `TicketEvent`, those that mean
+something to the clocks carry a `sla_type` (`domain.sla.EventType`), and `refresh`
+replays them into `ticket_facts` and `sla_state` for the targets of the plan in force at
+receipt. The result is stored as `TicketTarget` rows (one per target that applies, in
+the plan's order) and the earliest due instant of the open ones as `Ticket.next_due_at`.
+
+Compiled calendars are kept per (calendar row, its `updated_at`): compiling a year of a
+calendar (holidays included) costs far more than the SLA arithmetic itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from assistdesk.catalog.models import Calendar, Plan
+from assistdesk.domain import sla
+from assistdesk.domain.calendar import Calendar as DomainCalendar
+from assistdesk.tickets.models import Ticket, TicketEvent, TicketTarget
+
+_CACHE_SIZE = 64
+_calendars: dict[tuple[int, datetime], DomainCalendar] = {}
+_calendars_lock = threading.Lock()
+
+
+def domain_calendar(calendar: Calendar) -> DomainCalendar:
+    """The compiled calendar of a row, reused while the row does not change."""
+    key = (calendar.pk, calendar.updated_at)
+    with _calendars_lock:
+        found = _calendars.get(key)
+    if found is not None:
+        return found
+    compiled = calendar.to_domain()
+    with _calendars_lock:
+        if len(_calendars) >= _CACHE_SIZE:
+            _calendars.clear()
+        _calendars[key] = compiled
+    return compiled
+
+
+def plan_targets(plan: Plan | None) -> tuple[sla.Target, ...]:
+    """The plan's SLA policy as domain targets (each in its calendar, default the plan's).
+
+    Same mapping as `Plan.sla_targets()`, with the compiled calendars cached.
+    """
+    if plan is None:
+        return ()
+    return tuple(
+        row.to_domain(calendar=domain_calendar(row.calendar or plan.calendar))
+        for row in plan.targets.select_related("calendar").order_by("id")
+    )
+
+
+def facts(ticket: Ticket) -> sla.TicketFacts:
+    """What the clocks know about the ticket, replayed from its events."""
+    rows = TicketEvent.objects.filter(ticket=ticket).exclude(sla_type="").order_by("at", "id")
+    events = [
+        sla.TicketEvent(type=sla.EventType(row.sla_type), at=row.at, mode=row.mode or None)
+        for row in rows
+    ]
+    return sla.ticket_facts(
+        ticket.received_at,
+        events,
+        severity=ticket.severity,
+        urgent=ticket.is_urgent,
+        kind=sla.TicketKind(ticket.kind),
+    )
+
+
+def compute(ticket: Ticket, now: datetime) -> tuple[sla.TargetResult, ...]:
+    """Every target of the ticket's plan that applies, as it stands at `now`."""
+    return sla.sla_state(facts(ticket), plan_targets(ticket.plan), now)
+
+
+def refresh(ticket: Ticket, now: datetime) -> tuple[sla.TargetResult, ...]:
+    """Recompute and store the ticket's targets and `next_due_at` (the row is not saved)."""
+    targets = plan_targets(ticket.plan)
+    results = sla.sla_state(facts(ticket), targets, now)
+    # The results are the plan's own target objects, in the plan's order.
+    place = {id(target): index for index, target in enumerate(targets, start=1)}
+    TicketTarget.objects.filter(ticket=ticket).delete()
+    TicketTarget.objects.bulk_create(
+        TicketTarget(
+            ticket=ticket,
+            ordinal=place[id(result.target)],
+            kind=str(result.kind),
+            due_at=result.due_at,
+            actual_at=result.actual_at,
+            met=result.met,
+            late_minutes=result.late_minutes,
+            is_overdue=result.is_overdue,
+            computed_at=now,
+        )
+        for result in results
+    )
+    open_due = [r.due_at for r in results if r.actual_at is None]
+    ticket.next_due_at = min(open_due) if open_due and ticket.in_queue else None
+    return results

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 SENDING_LEASE = timedelta(minutes=10)
 FIRST_RETRY = timedelta(minutes=1)
 MAX_RETRY = timedelta(hours=6)
-MAX_ATTEMPTS = 12  # about a day and a half of trying
+MAX_ATTEMPTS = 12  # about 20 hours of trying (1 + 2 + 4 ... minutes, capped at 6 h)
 
 
 @dataclass

@@ -96,13 +96,19 @@ def inbound_ingest(
         stored = _header_section(raw)
         error = f"message too large ({len(raw) // (1024 * 1024)} MiB); original left on server"
     parsed = parse(stored, received_at=received_at)
-    existing = InboundMessage.objects.filter(message_id=parsed.message_id).first()
+    existing = (
+        InboundMessage.objects.filter(message_id=parsed.message_id)
+        .defer("raw", "body_text", "visible_text", "body_html")
+        .first()
+    )
     if existing is not None:
         return IngestResult(existing, created=False)
     fields = _message_fields(parsed)
     if error:
         fields["error"] = error
-    with transaction.atomic():
+    # savepoint=False: inside a caller's batch transaction this joins it (the insert and
+    # the routing have savepoints of their own); alone, it is the transaction.
+    with transaction.atomic(savepoint=False):
         try:
             with transaction.atomic():
                 message = InboundMessage.objects.create(

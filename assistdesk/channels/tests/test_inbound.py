@@ -313,3 +313,44 @@ def test_the_delivery_pipe_stores_a_message_from_stdin(subprocess_env):
     assert deliver(b"").returncode == 65
     message = InboundMessage.objects.get()
     assert (message.source, bytes(message.raw)) == (InboundSource.PIPE, raw)
+
+
+@pytest.fixture
+def admin_pages(settings):
+    """Render admin pages without a collected static manifest."""
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }
+
+
+def test_dispatchers_see_the_quarantine_with_reasons_and_release_from_it(
+    admin_client, admin_pages, known_senders, ticket_router
+):
+    waiting = ingest(eml("plain_utf8_it.eml")).message
+    ingest(eml("auto_reply_it.eml"))  # ignored: not in the quarantine
+
+    page = admin_client.get("/admin/channels/quarantinedmessage/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Stampante non funziona" in content and "unknown sender" in content
+    assert "Risposta automatica" not in content
+    filtered = admin_client.get("/admin/channels/quarantinedmessage/?reason=not+authorised")
+    assert "Stampante non funziona" not in filtered.content.decode()
+
+    known_senders["marco.rossi@edil-rossi.it"] = [AUTHORISED]
+    response = admin_client.post(
+        "/admin/channels/quarantinedmessage/",
+        {"action": "release", "_selected_action": [waiting.pk]},
+    )
+    assert response.status_code == 302
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.released_by) == (InboundStatus.TICKET, "admin")
+
+
+def test_the_admin_never_renders_the_unsanitised_html(admin_client, admin_pages):
+    message = ingest(eml("html_xss.eml")).message
+    page = admin_client.get(f"/admin/channels/inboundmessage/{message.pk}/change/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "document.cookie" not in content and "onerror" not in content
+    assert "Please pay this invoice" in content

@@ -40,6 +40,11 @@ EVENT_TYPES = (
     "closed",
 )
 MODES = ("remote", "onsite", "phone")
+LANGUAGES = ("en", "it", "fr", "ro")
+CUSTOMER_KEYS = frozenset(
+    {"key", "name", "country", "language", "currency", "vat_rate", "reverse_charge",
+     "vat_id", "workstations", "in_town", "part_approval"}
+)  # fmt: skip
 ACTIVITIES = ("support", "programming", "change")
 
 
@@ -85,7 +90,16 @@ class TicketSpec:
 class CustomerSpec:
     key: str
     path: str
-    data: Mapping[str, Any]
+    name: str
+    country: str
+    language: str
+    currency: str
+    vat_rate: Decimal | None
+    is_vat_reverse_charge: bool
+    vat_id: str
+    workstations: int
+    is_in_town: bool
+    is_part_approval_required: bool
 
 
 @dataclass(frozen=True)
@@ -226,9 +240,9 @@ def load(path: Path) -> Scenario:
     try:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise SpecError(
-            "", f"{path.name} is not valid {path.suffix[1:] or 'YAML'}: {exc}"
-        ) from None
+        kind = "JSON" if path.suffix == ".json" else "YAML"
+        detail = " ".join(str(exc).split())  # one line, as the command prints it
+        raise SpecError("", f"{path.name} is not valid {kind}: {detail}") from None
     return parse(data)
 
 
@@ -295,7 +309,33 @@ def _customers(raw: Any) -> tuple[CustomerSpec, ...]:
         if key in seen:
             raise SpecError(f"{path}.key", f"duplicate customer {key!r}")
         seen.add(key)
-        result.append(CustomerSpec(key=key, path=path, data=data))
+        for name in data:
+            if name not in CUSTOMER_KEYS:
+                raise SpecError(f"{path}.{name}", "is not a customer key")
+        vat_rate = data.get("vat_rate")
+        workstations = data.get("workstations", 0)
+        if isinstance(workstations, bool) or not isinstance(workstations, int) or workstations < 0:
+            raise SpecError(f"{path}.workstations", "must be a whole number >= 0")
+        result.append(
+            CustomerSpec(
+                key=key,
+                path=path,
+                name=str(data.get("name") or key),
+                country=_str(_required(data, "country", path), f"{path}.country"),
+                language=_choice(data.get("language", "en"), LANGUAGES, f"{path}.language"),
+                currency=_currency(_required(data, "currency", path), f"{path}.currency"),
+                vat_rate=None if vat_rate is None else _decimal(vat_rate, f"{path}.vat_rate"),
+                is_vat_reverse_charge=_bool(
+                    data.get("reverse_charge", False), f"{path}.reverse_charge"
+                ),
+                vat_id=str(data.get("vat_id") or ""),
+                workstations=workstations,
+                is_in_town=_bool(data.get("in_town", True), f"{path}.in_town"),
+                is_part_approval_required=_bool(
+                    data.get("part_approval", False), f"{path}.part_approval"
+                ),
+            )
+        )
     return tuple(result)
 
 

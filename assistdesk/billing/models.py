@@ -30,6 +30,7 @@ from django.db import models
 from assistdesk.common.models import TimeStampedModel
 from assistdesk.contracts.models import Contract, PackagePurchase
 from assistdesk.customers.models import Customer
+from assistdesk.tickets.models import TicketRating
 
 
 class ImmutableError(Exception):
@@ -257,6 +258,7 @@ class LineSource(models.TextChoices):
     WORKSTATION_FEE = "workstation_fee", "per-workstation fee"
     PACKAGE = "package", "package bought"
     TICKET = "ticket", "rated ticket"
+    TICKET_REVERSAL = "ticket_reversal", "rated ticket taken back (reopened)"
     CREDIT = "credit", "credit"
     CORRECTION = "correction", "credit note line"
 
@@ -290,6 +292,9 @@ class InvoiceLine(ImmutableModel):
     purchase = models.ForeignKey(
         PackagePurchase, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    rating = models.ForeignKey(
+        TicketRating, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     credit = models.ForeignKey(
         "Credit", on_delete=models.PROTECT, null=True, blank=True, related_name="lines"
     )
@@ -311,6 +316,16 @@ class InvoiceLine(ImmutableModel):
                 fields=["purchase"],
                 condition=models.Q(source="package"),
                 name="invoiceline_package_once",
+            ),
+            models.UniqueConstraint(
+                fields=["rating", "kind"],
+                condition=models.Q(source="ticket"),
+                name="invoiceline_rating_kind_once",
+            ),
+            models.UniqueConstraint(
+                fields=["credited_line"],
+                condition=models.Q(source="ticket_reversal"),
+                name="invoiceline_reversal_once",
             ),
             models.UniqueConstraint(
                 fields=["credit"],

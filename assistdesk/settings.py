@@ -143,7 +143,10 @@ TASK_BACKEND = os.environ.get("TASK_BACKEND", "database")
 _TASK_BACKENDS = {
     "database": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]},
     "redis": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "mail"]},
-    "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "immediate": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "mail"],
+    },
     # Records tasks without running them: `assistdesk simulate` sends nothing anywhere.
     "dummy": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default", "mail"]},
 }

@@ -15,3 +15,6 @@ class BillingConfig(AppConfig):
         scheduler.register(
             "billing-fx-rates", "5 10-18 * * 1-5", "assistdesk.billing.tasks.import_exchange_rates"
         )
+        scheduler.register(
+            "billing-month-end", "30 12 * * *", "assistdesk.billing.tasks.bill_previous_month"
+        )

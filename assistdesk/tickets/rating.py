@@ -8,14 +8,15 @@ Where each input comes from
 - SLA: the ticket's targets as they stand at closing (`tickets.sla`): an onsite target
   not met makes an urgent ticket's labour and travel free (if the plan says so), the
   lateness of a response target not met discounts a non-urgent ticket's labour;
-- allowances: the customer's buckets valid at closing, with their ledgers. The month's
-  included allowance is granted first (`contracts.services.allowance_grant_monthly`,
-  idempotent), so a ticket closed on the 1st before the monthly job ran still gets it.
+- allowances: the customer's buckets valid at closing, with their ledgers, locked by
+  `contracts.services.allowance_buckets_locked`, which grants the month's included
+  allowance first (idempotent), so a ticket closed on the 1st before the monthly job ran
+  still gets it.
 
-Writing: the rating's debits go to the ledgers through `contracts.services.allowance_debit`
-(one call per labour line, `use` entries with the ticket's reference as `ref`), inside the
-closing transaction with the buckets locked, so the ledger gets exactly what the rating
-computed; a mismatch would be a bug and rolls everything back.
+Writing: the rating's debits (per bucket, summed over its labour lines) go to the ledgers
+with `contracts.services.allowance_record_uses`: `use` entries whose `ref` is the ticket's
+reference (AD-000123), in the closing transaction, the buckets still locked, so the
+ledger gets exactly what the rating computed.
 """
 
 from __future__ import annotations
@@ -25,14 +26,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from assistdesk.contracts.models import AllowanceBucket
-from assistdesk.contracts.selectors import (
-    buckets_with_entries,
-    contract_rating_terms,
-    contracts_in_force,
-)
+from assistdesk.contracts.selectors import buckets_with_entries, contract_rating_terms
 from assistdesk.contracts.services import (
-    allowance_debit,
-    allowance_grant_monthly,
+    allowance_buckets_locked,
+    allowance_record_uses,
     allowance_reverse_uses,
 )
 from assistdesk.domain import rating as domain
@@ -142,44 +139,20 @@ def rate_and_store(
     """
     if TicketRating.objects.filter(ticket=ticket, superseded_at__isnull=True).exists():
         raise TicketError("state", f"{ticket.reference} is rated already")
-    for contract in contracts_in_force(customer=ticket.customer, at=now):
-        allowance_grant_monthly(
-            contract=contract,
-            month_on=contract.plan.calendar.local_date(now),
-            actor=actor,
-            now=now,
-        )
-    # Locked in id order, as allowance_debit locks them: no deadlock between closings.
-    rows = list(
-        AllowanceBucket.objects.select_for_update(of=("self",))
-        .filter(customer_id=ticket.customer_id, granted_at__lte=now, expires_at__gt=now)
-        .order_by("id")
-    )
-    rated = _rate(ticket, results=results, buckets=buckets_with_entries(rows), at=now)
+    # The month's included allowance is granted first; the buckets stay locked until the
+    # closing commits, so no other closing can take the same minutes meanwhile.
+    buckets = allowance_buckets_locked(customer=ticket.customer, at=now, actor=actor, now=now)
+    rated = _rate(ticket, results=results, buckets=buckets, at=now)
     stored = _store(ticket, rated, actor=actor, now=now)
-    _debit(ticket, rated.rating, actor=actor, now=now)
+    allowance_record_uses(
+        customer=ticket.customer,
+        debits=rated.rating.debits,
+        at=now,
+        ref=ticket.reference,
+        actor=actor,
+        now=now,
+    )
     return stored
-
-
-def _debit(ticket: Ticket, rating: domain.Rating, *, actor: str, now: datetime) -> None:
-    for charge in rating.charges:
-        if not isinstance(charge, domain.LabourCharge) or not charge.debits:
-            continue
-        plan = allowance_debit(
-            customer=ticket.customer,
-            rate_key=charge.rate_key,
-            mode=charge.mode,
-            minutes=charge.allowance_minutes,
-            at=now,
-            ref=ticket.reference,
-            actor=actor,
-            now=now,
-        )
-        if plan.debits != charge.debits:
-            raise RuntimeError(
-                f"{ticket.reference}: the ledger took {plan.debits} where the rating "
-                f"computed {charge.debits}"
-            )
 
 
 def _store(ticket: Ticket, rated: RatedTicket, *, actor: str, now: datetime) -> TicketRating:
@@ -222,7 +195,9 @@ def charge_row(
         row.coefficient = charge.coefficient
         row.coefficient_names = list(charge.coefficient_names)
         row.allowance_minutes = charge.allowance_minutes
-        row.debits = [{"bucket": d.bucket_key, "minutes": str(d.minutes)} for d in charge.debits]
+        row.debits = [
+            {"bucket": d.bucket_key, "minutes": f"{d.minutes.normalize():f}"} for d in charge.debits
+        ]
         row.gross_amount = charge.gross_amount
         row.discount = charge.discount
         row.discount_amount = charge.discount_amount

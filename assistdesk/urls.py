@@ -16,4 +16,5 @@ urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
     path("ops/", include("assistdesk.common.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("assistdesk.api.urls")),
 ]

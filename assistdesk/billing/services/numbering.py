@@ -44,6 +44,15 @@ def series_lock(series: str, year: int) -> InvoiceSeries:
 
 def series_take(row: InvoiceSeries) -> tuple[int, str]:
     """The next (sequence, number) of a locked series row; saved with the caller's work."""
-    row.last_sequence += 1
+    (taken,) = series_take_many(row, 1)
+    return taken
+
+
+def series_take_many(row: InvoiceSeries, count: int) -> list[tuple[int, str]]:
+    """The next `count` consecutive (sequence, number) pairs of a locked series row."""
+    if count == 0:
+        return []
+    first = row.last_sequence + 1
+    row.last_sequence += count
     row.save(update_fields=["last_sequence"])
-    return row.last_sequence, format_number(row.code, row.year, row.last_sequence)
+    return [(n, format_number(row.code, row.year, n)) for n in range(first, first + count)]

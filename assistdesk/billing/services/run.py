@@ -7,9 +7,9 @@
 2. Per customer, in customer-key order: the items are priced in the customer's currency
    (`invoicing.price`), pending credits deducted while the invoice stays positive, VAT
    added. No line, no invoice.
-3. Each invoice is issued in a transaction of its own: the series row is locked, the
-   customer is checked again for an invoice of the period (a racing run may have issued
-   it meanwhile), the next number taken, the invoice and its lines inserted.
+3. The drafts are issued in customer-key order, a batch per transaction (`issue`): the
+   series row locked, the customers checked again for an invoice of the period (a racing
+   run may have issued some meanwhile), consecutive numbers taken, rows inserted.
 
 Idempotent: a customer who has an invoice for the period is skipped (also enforced by a
 unique constraint), and each fee, purchase, rating line and credit can be billed once.
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -35,9 +34,9 @@ from assistdesk.billing.models import (
     BillingRun,
     Invoice,
     InvoiceKind,
-    InvoiceLine,
 )
-from assistdesk.billing.services import numbering, sources
+from assistdesk.billing.services import sources
+from assistdesk.billing.services.issue import Draft, invoices_issue
 from assistdesk.customers.models import Customer
 
 log = logging.getLogger(__name__)
@@ -56,16 +55,6 @@ def billing_period_get(*, key: str) -> BillingPeriod:
             )
     except IntegrityError:
         return BillingPeriod.objects.get(key=key)
-
-
-@dataclass
-class Draft:
-    """A customer's invoice before it has a number."""
-
-    customer: Customer
-    lines: list[Line]
-    totals: invoicing.Totals
-    rates: dict[str, CentralRate]
 
 
 class Rates:
@@ -108,102 +97,6 @@ def draft_invoice(
     return Draft(customer, lines, totals, used)
 
 
-def _fx_fields(draft: Draft) -> dict[str, object]:
-    """The conversion as the invoice shows it: the rate when all lines share one."""
-    converted = [line for line in draft.lines if line.fx_rate is not None]
-    if not converted:
-        return {}
-    first = converted[0]
-    central = draft.rates[first.item.currency]
-    uniform = all(
-        line.fx_rate == first.fx_rate and line.item.currency == first.item.currency
-        for line in converted
-    )
-    return {
-        "fx_rate": first.fx_rate if uniform else None,
-        "fx_central_rate": central.rate,
-        "fx_markup": first.item.fx_markup if uniform else None,
-        "fx_from_currency": first.item.currency,
-        "fx_source": central.source,
-        "fx_published_on": central.published_on,
-    }
-
-
-def _line_row(invoice: Invoice, position: int, line: Line) -> InvoiceLine:
-    item = line.item
-    refs = item.refs
-    return InvoiceLine(
-        invoice=invoice,
-        position=position,
-        kind=item.kind,
-        source=item.source,
-        description=item.description[:300],
-        plan_key=item.plan_key,
-        ticket_label=item.ticket_label,
-        quantity=item.quantity,
-        source_currency=item.currency,
-        source_unit_amount=item.unit,
-        source_amount=item.amount,
-        fx_rate=line.fx_rate,
-        amount=line.amount,
-        contract_id=refs.contract_id,
-        month_on=refs.month_on,
-        purchase_id=refs.purchase_id,
-        rating_id=refs.rating_id,
-        credit_id=refs.credit_id,
-        credited_line_id=refs.credited_line_id,
-    )
-
-
-def invoice_issue(
-    draft: Draft,
-    *,
-    period: BillingPeriod,
-    invoice_on: date,
-    run: BillingRun | None,
-    actor: str,
-    now: datetime,
-) -> tuple[Invoice, int] | None:
-    """Number and store a draft; None when the customer has been invoiced meanwhile."""
-    customer = draft.customer
-    with transaction.atomic():
-        series = numbering.series_lock(numbering.INVOICE_SERIES, invoice_on.year)
-        if Invoice.objects.filter(
-            kind=InvoiceKind.INVOICE, customer=customer, period=period
-        ).exists():
-            return None
-        sequence, number = numbering.series_take(series)
-        invoice = Invoice(
-            kind=InvoiceKind.INVOICE,
-            customer=customer,
-            period=period,
-            run=run,
-            series=series.code,
-            year=series.year,
-            sequence=sequence,
-            number=number,
-            issued_on=invoice_on,
-            issued_at=now,
-            actor=actor,
-            customer_name=customer.name,
-            customer_vat_id=customer.vat_id,
-            customer_country=customer.country,
-            language=customer.language,
-            currency=customer.currency,
-            net_amount=draft.totals.net_amount,
-            vat_amount=draft.totals.vat_amount,
-            total_amount=draft.totals.total_amount,
-            vat_rate=None if customer.is_vat_reverse_charge else customer.vat_rate,
-            is_reverse_charge=customer.is_vat_reverse_charge,
-        )
-        for name, value in _fx_fields(draft).items():
-            setattr(invoice, name, value)
-        invoice.save()
-        rows = [_line_row(invoice, i, line) for i, line in enumerate(draft.lines, start=1)]
-        InvoiceLine.objects.bulk_create(rows)
-    return invoice, len(rows)
-
-
 def billing_run(
     *,
     period: str,
@@ -233,11 +126,15 @@ def billing_run(
             "customer_id", flat=True
         )
     )
-    numbering.series_ensure(numbering.INVOICE_SERIES, invoice_on.year)
     rates = Rates(invoice_on)
     errors: list[str] = []
-    issued = lines = already = 0
-    for customer in Customer.objects.filter(pk__in=billable).order_by("key"):
+    drafts: list[Draft] = []
+    already = 0
+    # Every customer, in key order, filtered here: an IN list of all the billable ids
+    # would meet SQLite's limit on query parameters for a big provider.
+    for customer in Customer.objects.order_by("key").iterator(chunk_size=2000):
+        if customer.pk not in billable:
+            continue
         if customer.pk in invoiced:
             already += 1
             continue
@@ -247,27 +144,19 @@ def billing_run(
         except RateNotFound as error:
             errors.append(f"{customer.key}: {error}")
             continue
-        if draft is None:
-            continue
-        try:
-            done = invoice_issue(
-                draft, period=period_row, invoice_on=invoice_on, run=run, actor=actor, now=now
-            )
-        except IntegrityError as error:  # something of it was billed by a racing run
-            errors.append(f"{customer.key}: {error}")
-            continue
-        if done is None:
-            already += 1
-            continue
-        issued += 1
-        lines += done[1]
+        if draft is not None:
+            drafts.append(draft)
+    issued = invoices_issue(
+        drafts, period=period_row, invoice_on=invoice_on, run=run, actor=actor, now=now,
+        errors=errors,
+    )  # fmt: skip
     for message in errors:
         log.warning("billing %s: %s", period, message)
     BillingRun.objects.filter(pk=run.pk).update(
         finished_at=now,
-        invoices_issued=issued,
-        lines_issued=lines,
-        customers_already_invoiced=already,
+        invoices_issued=issued.invoices,
+        lines_issued=issued.lines,
+        customers_already_invoiced=already + issued.already_invoiced,
         errors=errors,
     )
     run.refresh_from_db()

@@ -17,7 +17,7 @@ under (the time zone its working hours are in), UTC for a ticket without a plan.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -115,61 +115,80 @@ def package_items_by_customer(
     return items
 
 
-def ticket_label(ticket: Ticket) -> str:
-    """How an invoice line names a ticket: its reference (AD-000123)."""
-    return ticket.reference
+def ticket_labeller() -> Callable[[int], str]:
+    """How an invoice line names a ticket: its reference, as the tickets app writes it."""
+    probe = Ticket()  # unsaved, reused: only its `reference` is wanted
 
+    def label(number: int) -> str:
+        probe.number = number
+        return probe.reference
 
-def _closed_in(rating: TicketRating, first_on: date) -> bool:
-    plan = rating.ticket.plan
-    zone = ZoneInfo(plan.calendar.timezone) if plan is not None else UTC
-    local = rating.rated_at.astimezone(zone).date()
-    return first_on <= local <= month_last_on(first_on)
+    return label
 
 
 CHARGE_ORDER = {"labour": 0, "travel": 1, "part": 2}
 
 
+def _local_on(at: datetime, zone: ZoneInfo | None) -> date:
+    return at.astimezone(zone or UTC).date()
+
+
 def ticket_items_by_customer(
     first_on: date, customer_ids: Collection[int] | None = None
 ) -> ItemsByCustomer:
+    # Plain rows, not models: a provider closes tens of thousands of tickets a month.
     start = datetime.combine(first_on, time(0), tzinfo=UTC) - ZONE_MARGIN
     end = datetime.combine(month_last_on(first_on), time(0), tzinfo=UTC) + ZONE_MARGIN * 2
-    ratings = [
-        r
-        for r in TicketRating.objects.filter(
-            _only(customer_ids, "ticket__customer_id"),
-            superseded_at__isnull=True,
-            rated_at__gte=start,
-            rated_at__lt=end,
-        )
-        .select_related("ticket__plan__calendar")
+    current = Q(superseded_at__isnull=True, rated_at__gte=start, rated_at__lt=end)
+    rows = list(
+        TicketRating.objects.filter(current, _only(customer_ids, "ticket__customer_id"))
         .order_by("rated_at", "id")
-        if _closed_in(r, first_on)
+        .values_list(
+            "pk", "rated_at", "currency", "ticket__number", "ticket__customer_id", "ticket__plan_id"
+        )
+    )
+    plans = {
+        p.pk: p
+        for p in Plan.objects.filter(pk__in={row[5] for row in rows if row[5]}).select_related(
+            "calendar"
+        )
+    }
+    zones = {pk: ZoneInfo(p.calendar.timezone) for pk, p in plans.items()}
+    last_on = month_last_on(first_on)
+    kept = [
+        row
+        for row in rows
+        if first_on <= row[1].astimezone(zones.get(row[5], UTC)).date() <= last_on
     ]
     sums: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for row in (
-        Charge.objects.filter(rating__in=[r.pk for r in ratings])
+    for charge in (
+        Charge.objects.filter(
+            _only(customer_ids, "rating__ticket__customer_id"),
+            rating__superseded_at__isnull=True,
+            rating__rated_at__gte=start,
+            rating__rated_at__lt=end,
+        )
         .values("rating_id", "type")
         .annotate(total=Sum("amount"))
     ):
-        sums[row["rating_id"]][row["type"]] = row["total"]
+        sums[charge["rating_id"]][charge["type"]] = charge["total"]
     items: ItemsByCustomer = defaultdict(list)
-    for rating in ratings:
-        ticket, plan = rating.ticket, rating.ticket.plan
-        label = ticket_label(ticket)
-        for kind, amount in sorted(sums[rating.pk].items(), key=lambda kv: CHARGE_ORDER[kv[0]]):
-            items[ticket.customer_id].append(
+    ticket_label = ticket_labeller()
+    for rating_id, _, currency, number, customer_id, plan_id in kept:
+        plan = plans.get(plan_id)
+        label = ticket_label(number)
+        for kind, amount in sorted(sums[rating_id].items(), key=lambda kv: CHARGE_ORDER[kv[0]]):
+            items[customer_id].append(
                 Item(
                     kind=kind,
                     source=LineSource.TICKET,
                     description=f"{label} {kind}",
-                    currency=rating.currency,
+                    currency=currency,
                     amount=amount,
                     fx_markup=plan.fx_markup if plan is not None else Decimal(0),
                     plan_key=plan.key if plan is not None else "",
                     ticket_label=label,
-                    refs=Refs(rating_id=rating.pk),
+                    refs=Refs(rating_id=rating_id),
                 )
             )
     for customer_id, reversals in _reversal_items(customer_ids).items():

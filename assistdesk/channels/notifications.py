@@ -15,6 +15,7 @@ Context each notification expects (besides `contact_name` and `provider_name`):
 |---|---|
 | acknowledgement | ticket_number, origin, reason, severity |
 | confirmation | ticket_number, subject, planned_at, mode, expected_minutes, technician_name |
+| reply | ticket_number, subject, body, technician_name |
 | clarification | ticket_number, subject, question, technician_name |
 | work_started | ticket_number, subject, technician_name, started_at |
 | resolution | ticket_number, subject, resolution, dialogue (author, sent_at, text) |
@@ -41,6 +42,7 @@ DEFAULT_LANGUAGE = "en"
 NOTIFICATIONS = (
     "acknowledgement",
     "confirmation",
+    "reply",
     "clarification",
     "work_started",
     "resolution",

@@ -6,13 +6,14 @@
 3. our own outgoing message come back (its Message-ID is in the outbox, or it is from
    our own address) → ignored, for the same reason;
 4. sender → contact: unknown sender → quarantine "unknown sender"; a contact of several
-   customers → quarantine (we cannot tell whose request it is); not authorised →
-   quarantine "not authorised" (DESIGN §2.4: only authorised contacts open billable
-   requests);
-5. everything else → `create_ticket_from_message`, the hook the tickets app fills in.
+   customers → the customer whose ticket the message answers, else quarantine (we
+   cannot tell whose request it is);
+5. everything else → `create_ticket_from_message` (`mailtickets.py`): threading, the
+   customer check, replies, new tickets; it quarantines what must wait, e.g. a new
+   request from a contact who is not authorised (DESIGN §2.4).
 
 Auto-generated mail (a monitoring system writing on its own) is not ignored: it may open
-a ticket, but the message carries `must_not_answer` and the router must send nothing.
+a ticket, but the message carries `must_not_answer` and nothing is sent back.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from assistdesk.customers.selectors import contact_by_email
 REASON_UNKNOWN_SENDER = "unknown sender"
 REASON_NOT_AUTHORISED = "not authorised"
 REASON_AMBIGUOUS_SENDER = "sender is a contact of several customers"
-REASON_NO_TICKETS = "ticket creation not available"
 
 
 @dataclass(frozen=True)
@@ -69,18 +69,15 @@ class QuarantineMessage(Exception):
 def create_ticket_from_message(
     message: InboundMessage, *, sender: Sender, now: datetime
 ) -> TicketLink:
-    """THE hook for the tickets app: open a ticket or add the message to one.
+    """Open a ticket or add the message to the one it answers (see `mailtickets`).
 
     Called inside the transaction that stores `message`, so the ticket work and the
     stored message commit together, and the mailbox is told "seen" only after both.
-    Expected behaviour: thread by `message.in_reply_to`/`message.references` (our
-    outbox Message-IDs included), then by `message.ticket_numbers` checked against
-    `sender.customer_id` (a tag of another customer's ticket never attaches); a match
-    is a reply, anything else a new ticket (origin `email`, receipt `message.received_at`).
-    Send no acknowledgement when `message.must_not_answer`. Raise `QuarantineMessage`
-    for a message that must wait for a dispatcher.
+    Raises `QuarantineMessage` for a message that must wait for a dispatcher.
     """
-    raise NotImplementedError("the tickets app does not route mail yet")
+    from assistdesk.channels import mailtickets  # it imports this module's types
+
+    return mailtickets.create_ticket_from_message(message, sender=sender, now=now)
 
 
 def lookup_sender(address: str) -> list[Sender]:
@@ -126,15 +123,16 @@ def decide(message: InboundMessage, *, now: datetime) -> Route:
     senders = lookup_sender(message.from_address)
     if not senders:
         return Route(InboundStatus.QUARANTINED, REASON_UNKNOWN_SENDER)
+    sender: Sender | None = senders[0]
     if len(senders) > 1:
-        return Route(InboundStatus.QUARANTINED, REASON_AMBIGUOUS_SENDER)
-    sender = senders[0]
-    if not sender.is_authorised:
-        return Route(InboundStatus.QUARANTINED, REASON_NOT_AUTHORISED)
+        from assistdesk.channels import mailtickets
+
+        sender = mailtickets.sender_for_thread(message, senders)
+        if sender is None:
+            return Route(InboundStatus.QUARANTINED, REASON_AMBIGUOUS_SENDER)
+    assert sender is not None
     try:
         link = create_ticket_from_message(message, sender=sender, now=now)
-    except NotImplementedError:
-        return Route(InboundStatus.QUARANTINED, REASON_NO_TICKETS)
     except QuarantineMessage as exc:
         return Route(InboundStatus.QUARANTINED, exc.reason[:255])
     status = InboundStatus.TICKET if link.kind == "ticket" else InboundStatus.REPLY

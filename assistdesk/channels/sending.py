@@ -29,7 +29,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q
 
-from assistdesk.channels.models import OutboxMessage, OutboxStatus
+from assistdesk.channels.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,21 @@ def build_email(row: OutboxMessage, connection: object | None = None) -> EmailMu
     return message
 
 
+def print_pending_pdfs(row: OutboxMessage) -> None:
+    """Print the row's HTML report snapshots to PDF and keep the PDFs (a retry reuses
+    them). Outside any transaction: WeasyPrint takes a good part of a second."""
+    pending = [a for a in row.attachments.all() if a.is_html_for_pdf]
+    if not pending:
+        return
+    from weasyprint import HTML  # heavy import: only where a PDF is printed
+
+    for attachment in pending:
+        pdf = HTML(string=bytes(attachment.content).decode("utf-8")).write_pdf()
+        OutboxAttachment.objects.filter(pk=attachment.pk, is_html_for_pdf=True).update(
+            content=pdf, is_html_for_pdf=False
+        )
+
+
 def _is_permanent(exc: Exception) -> bool:
     """A 5xx refusal will not change by trying again; everything else might."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -163,6 +178,7 @@ def send_due(*, now: datetime, limit: int = 200) -> SendReport:
             if row is None:
                 break
             try:
+                print_pending_pdfs(row)
                 build_email(row, connection).send(fail_silently=False)
             except Exception as exc:
                 log.warning("outbox %s attempt %s failed: %s", row.pk, row.attempts, exc)

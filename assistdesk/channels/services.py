@@ -137,6 +137,9 @@ def inbound_ingest(
             )
             for att in parsed.attachments
         )
+        # The router stores attachments on the ticket: hand it the bytes already parsed
+        # rather than have it parse the original again.
+        setattr(message, "parsed_attachments", parsed.attachments)  # noqa: B010
         route_inbound(message, now=now)
     return IngestResult(message, created=True)
 
@@ -199,6 +202,10 @@ class OutgoingAttachment(NamedTuple):
     filename: str
     content: bytes
     content_type: str
+    # `content` is an HTML page that the sender prints to PDF when it sends the message:
+    # the document says what was true when queued, the slow printing happens off the
+    # caller's transaction.
+    is_html_for_pdf: bool = False
 
 
 def new_message_id() -> str:
@@ -253,10 +260,11 @@ def outbox_enqueue(
                 filename=att.filename,
                 content_type=att.content_type,
                 content=att.content,
+                is_html_for_pdf=att.is_html_for_pdf,
             )
             for att in attachments
         )
-        transaction.on_commit(_nudge_sender)
+        _nudge_on_commit()
     return outbox
 
 
@@ -287,6 +295,15 @@ def outbox_enqueue_notification(
         attachments=attachments,
         now=now,
     )
+
+
+def _nudge_on_commit() -> None:
+    """One nudge per transaction, however many rows it queues (a batch of intake
+    acknowledges dozens of tickets: one task is enough to send them all)."""
+    connection = transaction.get_connection()
+    if any(func is _nudge_sender for _, func, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(_nudge_sender)
 
 
 def _nudge_sender() -> None:

@@ -29,3 +29,11 @@ def fetch_mail() -> dict[str, int]:
         "duplicates": sum(r.duplicates for r in reports),
         "errors": sum(len(r.errors) for r in reports),
     }
+
+
+@task(queue_name="mail")
+def hand_over_allowance_notices() -> dict[str, int]:
+    """Mail the low/expiring balance notices the allowance ledgers recorded."""
+    from assistdesk.channels.notices import notices_hand_over
+
+    return {"handed_over": notices_hand_over(now=clock.now())}

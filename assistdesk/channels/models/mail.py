@@ -218,6 +218,9 @@ class OutboxAttachment(models.Model):
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=255)
     content = models.BinaryField()
+    # `content` is HTML that the sender prints to PDF before sending (and stores back):
+    # a report snapshot taken in the caller's transaction, printed outside it.
+    is_html_for_pdf = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["outbox", "pk"]

@@ -16,6 +16,10 @@ CONTEXTS = {
         ticket_number=1234, subject="Printer down", planned_at=PLANNED, mode="onsite",
         expected_minutes=90, technician_name="Luca Bruno",
     ),
+    "reply": dict(
+        ticket_number=1234, subject="Printer down", body="Please restart it once more.",
+        technician_name="Luca Bruno",
+    ),
     "clarification": dict(
         ticket_number=1234, subject="Printer down", question="Which floor is the printer on?",
         technician_name="Luca Bruno",

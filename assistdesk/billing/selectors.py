@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from assistdesk.billing.invoicing import month_last_on, period_first_on
-from assistdesk.billing.models import Invoice
+from assistdesk.billing.models import Invoice, InvoiceLine
 from assistdesk.contracts.models import Contract
 from assistdesk.contracts.selectors import buckets_with_entries, customer_buckets
 from assistdesk.customers.models import Customer
@@ -68,7 +69,7 @@ def invoice_csv_rows(invoices: Iterable[Invoice]) -> Iterator[list[str]]:
             f"{invoice.net_amount}",
             f"{invoice.vat_amount}",
             f"{invoice.total_amount}",
-            "" if invoice.fx_rate is None else f"{invoice.fx_rate.normalize():f}",
+            "" if invoice.fx_rate is None else _decimal_text(invoice.fx_rate),
             invoice.period.key,
             invoice.kind,
             invoice.credited_invoice.number if invoice.credited_invoice else "",
@@ -79,6 +80,56 @@ def invoices_csv(invoices: Iterable[Invoice]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(invoice_csv_rows(invoices))
     return out.getvalue()
+
+
+def _decimal_text(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def invoice_results(*, ticket_names: Mapping[int, str] | None = None) -> list[dict[str, Any]]:
+    """Every invoice as FORMAT.md's result lists it (`invoices[]`), in number order.
+
+    Ticket lines are described as "<ticket> <kind>"; `ticket_names` (ticket number ->
+    name, e.g. the scenario's keys) replaces the ticket's reference in them.
+    """
+    names = ticket_names or {}
+    invoices = (
+        Invoice.objects.select_related("customer", "period")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=InvoiceLine.objects.select_related("rating__ticket").order_by("position"),
+            )
+        )
+        .order_by("series", "year", "sequence")
+    )
+    results = []
+    for invoice in invoices:
+        lines = []
+        for line in invoice.lines.all():
+            description = line.description
+            ticket = line.rating.ticket if line.rating is not None else None
+            if ticket is not None and ticket.number in names:
+                description = description.replace(line.ticket_label, names[ticket.number], 1)
+            lines.append(
+                {"kind": line.kind, "description": description, "amount": f"{line.amount}"}
+            )
+        results.append(
+            {
+                "customer": invoice.customer.key,
+                "period": invoice.period.key,
+                "number": invoice.number,
+                "kind": invoice.kind,
+                "date": invoice.issued_on.isoformat(),
+                "currency": invoice.currency,
+                "fx_rate": None if invoice.fx_rate is None else _decimal_text(invoice.fx_rate),
+                "lines": lines,
+                "net": f"{invoice.net_amount}",
+                "vat": f"{invoice.vat_amount}",
+                "total": f"{invoice.total_amount}",
+            }
+        )
+    return results
 
 
 # --- the monthly statement ---------------------------------------------------------------

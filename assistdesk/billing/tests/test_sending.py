@@ -138,3 +138,19 @@ def test_the_statements_command(acme: Customer, capsys: pytest.CaptureFixture[st
     call_command("statements", "--period", "2026-01")
     assert "2026-01: 1 statements, 1 sent" in capsys.readouterr().out
     assert Statement.objects.get().customer == acme
+
+
+def test_the_demo_bills_last_month() -> None:
+    from assistdesk.billing import demo as billing_demo
+    from assistdesk.catalog import demo as catalog_demo
+    from assistdesk.contracts import demo as contracts_demo
+    from assistdesk.customers import demo as customers_demo
+
+    now = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    for module in (customers_demo, catalog_demo, contracts_demo, billing_demo):
+        module.load(now=now)
+    invoices = Invoice.objects.filter(period__key="2026-02")
+    assert invoices.count() >= 3
+    assert {i.issued_on for i in invoices} == {date(2026, 2, 28)}
+    ron = invoices.filter(currency="RON").first()
+    assert ron is not None and ron.fx_published_on == date(2026, 2, 27)  # Friday's rate

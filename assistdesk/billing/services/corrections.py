@@ -68,8 +68,9 @@ def credit_cancel(*, credit: Credit, actor: str, now: datetime) -> Credit:
 
 def creditable_amounts(invoice: Invoice) -> dict[int, Decimal]:
     """Line id -> what credit notes may still take back of it (positive lines only)."""
+    # Credit notes and the take-backs of reopened tickets both count.
     taken = dict(
-        InvoiceLine.objects.filter(credited_line__invoice=invoice, source=LineSource.CORRECTION)
+        InvoiceLine.objects.filter(credited_line__invoice=invoice)
         .values_list("credited_line_id")
         .annotate(total=Sum("amount"))
     )

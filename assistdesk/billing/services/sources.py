@@ -197,7 +197,10 @@ def ticket_items_by_customer(
 
 
 def _reversal_items(customer_ids: Collection[int] | None) -> ItemsByCustomer:
-    """Billed lines of ratings superseded since: taken back at the amount billed."""
+    """Billed lines of ratings superseded since: taken back at what is left of them.
+
+    What a credit note already took back of a line is not taken back twice.
+    """
     lines = (
         InvoiceLine.objects.filter(
             _only(customer_ids, "invoice__customer_id"),
@@ -206,17 +209,21 @@ def _reversal_items(customer_ids: Collection[int] | None) -> ItemsByCustomer:
         )
         .exclude(corrections__source=LineSource.TICKET_REVERSAL)
         .select_related("invoice")
+        .prefetch_related("corrections")
         .order_by("id")
     )
     items: ItemsByCustomer = defaultdict(list)
     for line in lines:
+        left = line.amount + sum((c.amount for c in line.corrections.all()), Decimal(0))
+        if left <= 0:
+            continue
         items[line.invoice.customer_id].append(
             Item(
                 kind="credit",
                 source=LineSource.TICKET_REVERSAL,
                 description=f"{line.description} of {line.invoice.number} taken back (reopened)",
                 currency=line.invoice.currency,
-                amount=-line.amount,
+                amount=-left,
                 plan_key=line.plan_key,
                 ticket_label=line.ticket_label,
                 refs=Refs(credited_line_id=line.pk),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.admin.sites import site
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from assistdesk.billing.models import (
     BillingRun,
@@ -235,6 +236,11 @@ def test_a_reopened_ticket_is_taken_back_and_billed_again_when_it_closes() -> No
     bill()
     january = Invoice.objects.get(customer=who)
     assert january.net_amount == D("70.00")
+    part = january.lines.get(kind="part")
+    credit_note_issue(  # the part was refunded already, in part
+        invoice=january, amounts={part.pk: D("4.00")}, reason="part returned",
+        issued_on=date(2026, 2, 2), actor="accountant", now=NOW,
+    )  # fmt: skip
     # reopened on 5 February (the tickets app supersedes the rating), closed again on the 9th
     TicketRatingRow = type(first)
     TicketRatingRow.objects.filter(pk=first.pk).update(superseded_at=at("2026-02-05T09:00:00"))
@@ -249,9 +255,13 @@ def test_a_reopened_ticket_is_taken_back_and_billed_again_when_it_closes() -> No
     assert [(x.kind, x.description, x.amount) for x in february.lines.order_by("position")] == [
         ("labour", f"{ref} labour", D("90.00")),
         ("credit", f"{ref} labour of 2026-000001 taken back (reopened)", D("-60.00")),
-        ("credit", f"{ref} part of 2026-000001 taken back (reopened)", D("-10.00")),
+        ("credit", f"{ref} part of 2026-000001 taken back (reopened)", D("-6.00")),
     ]
-    assert february.net_amount == D("20.00")
+    assert february.net_amount == D("24.00")
+    labour = january.lines.get(kind="labour")
+    with pytest.raises(ValidationError, match=r"0\.01 to 0\.00"):
+        credit_note_issue(invoice=january, amounts={labour.pk: D("1.00")}, reason="twice?",
+                          issued_on=date(2026, 3, 1), actor="a", now=NOW)  # fmt: skip
     bill("2026-03", date(2026, 3, 31))  # taken back once only
     assert not Invoice.objects.filter(period__key="2026-03").exists()
 
@@ -263,3 +273,20 @@ def test_a_customer_without_anything_to_bill_gets_no_invoice() -> None:
     rated_ticket(who, at("2026-01-20T10:00:00"), [("labour", "0.00")])  # all in the allowance
     assert bill().invoices_issued == 0
     assert not Invoice.objects.exists()
+
+
+def test_the_admin_lists_invoices_and_serves_their_pdf(
+    three_customers: list[Customer], admin_client: Client, settings: Any
+) -> None:
+    settings.STORAGES = settings.STORAGES | {  # no collected static manifest in tests
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }
+    bill()
+    invoice = Invoice.objects.get(number="2026-000002")
+    listing = admin_client.get("/admin/billing/invoice/")
+    assert listing.status_code == 200 and b"2026-000003" in listing.content
+    page = admin_client.get(f"/admin/billing/invoice/{invoice.pk}/change/")
+    assert page.status_code == 200 and b"Save" not in page.content  # view only
+    pdf = admin_client.get(f"/admin/billing/invoice/{invoice.pk}/pdf/")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")

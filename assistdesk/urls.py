@@ -16,5 +16,6 @@ urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
     path("ops/", include("assistdesk.common.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("portal/", include("assistdesk.portal.urls")),
     path("api/v1/", include("assistdesk.api.urls")),
 ]

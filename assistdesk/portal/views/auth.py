@@ -1,0 +1,53 @@
+"""Signing in and out of the portal.
+
+Django's own login view with the portal's template and a form that admits customer
+contacts only. At sign-in the page language becomes the contact's (or the company's):
+the language cookie is what Django's LocaleMiddleware and /i18n/setlang/ use, so the
+contact can change it afterwards from any page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import translation
+
+from assistdesk.customers.models import Contact
+from assistdesk.portal.forms import PortalAuthenticationForm
+
+SUPPORTED = {code for code, _name in settings.LANGUAGES}
+
+
+class PortalLoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    authentication_form = PortalAuthenticationForm
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("portal:home")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        contact = Contact.objects.select_related("customer").get(user=form.get_user())
+        language = contact.language_or_customers
+        if language in SUPPORTED:
+            translation.activate(language)
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
+
+
+class PortalLogoutView(auth_views.LogoutView):
+    def get_default_redirect_url(self) -> str:
+        return reverse("portal:login")

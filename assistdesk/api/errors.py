@@ -68,11 +68,10 @@ def flatten(detail: Any, field: str = "") -> Iterator[ErrorItem]:
     """DRF's nested error detail as a flat list with dotted/indexed field paths."""
     if isinstance(detail, Mapping):
         for key, value in detail.items():
-            key = str(key)
             if key in (api_settings.NON_FIELD_ERRORS_KEY, NON_FIELD_ERRORS):
                 yield from flatten(value, field)
-            else:
-                yield from flatten(value, _join(field, key))
+            else:  # a ListField keys its items' errors by their int index
+                yield from flatten(value, _join(field, key if isinstance(key, int) else str(key)))
     elif isinstance(detail, list):
         if all(isinstance(v, str) for v in detail):
             for value in detail:

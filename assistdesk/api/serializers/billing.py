@@ -19,7 +19,7 @@ class InvoiceSerializer(serializers.ModelSerializer[Invoice]):
         slug_field="key", read_only=True
     )
     credited_invoice: serializers.SlugRelatedField[Invoice] = serializers.SlugRelatedField(
-        slug_field="number", read_only=True
+        slug_field="number", read_only=True, allow_null=True
     )
 
     class Meta:

@@ -17,6 +17,9 @@ from assistdesk.catalog.models import Plan
 from assistdesk.contracts.models import BillingCycle, Contract, ContractState
 from assistdesk.customers.models import Contact, Customer, Language
 
+# A contact's language may be blank: the customer's then.
+CONTACT_LANGUAGES = [("", "the customer's"), *Language.choices]
+
 # --- customers ------------------------------------------------------------------------------
 
 
@@ -65,6 +68,7 @@ class ContactSerializer(serializers.ModelSerializer[Contact]):
     customer: serializers.SlugRelatedField[Customer] = serializers.SlugRelatedField(
         slug_field="key", read_only=True
     )
+    language = serializers.ChoiceField(choices=CONTACT_LANGUAGES, read_only=True)
 
     class Meta:
         model = Contact
@@ -80,9 +84,7 @@ class ContactCreateSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(max_length=254, allow_blank=True, default="")
     phone = serializers.CharField(max_length=40, allow_blank=True, default="")
-    language = serializers.ChoiceField(
-        choices=[("", "the customer's"), *Language.choices], allow_blank=True, default=""
-    )
+    language = serializers.ChoiceField(choices=CONTACT_LANGUAGES, allow_blank=True, default="")
     is_requester = serializers.BooleanField(default=True)
     is_authorised = serializers.BooleanField(default=False)
     is_accounting = serializers.BooleanField(default=False)
@@ -106,7 +108,7 @@ class ContractSerializer(serializers.ModelSerializer[Contract]):
         slug_field="key", read_only=True
     )
     converts_to_plan: serializers.SlugRelatedField[Plan] = serializers.SlugRelatedField(
-        slug_field="key", read_only=True
+        slug_field="key", read_only=True, allow_null=True
     )
 
     class Meta:

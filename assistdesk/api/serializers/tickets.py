@@ -41,10 +41,10 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
         slug_field="key", read_only=True
     )
     plan: serializers.SlugRelatedField[Plan] = serializers.SlugRelatedField(
-        slug_field="key", read_only=True
+        slug_field="key", read_only=True, allow_null=True
     )
     assignee: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     reference = serializers.CharField(read_only=True, help_text="AD-000123")
     severity = serializers.ChoiceField(choices=SEVERITIES, read_only=True)
@@ -133,7 +133,7 @@ class TicketFilter(serializers.Serializer[Any]):
 
 class MessageSerializer(serializers.ModelSerializer[Message]):
     author_user: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -201,7 +201,7 @@ class InterventionSerializer(serializers.ModelSerializer[Intervention]):
         slug_field="number", read_only=True
     )
     technician: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     parts = PartSerializer(many=True, read_only=True)
 

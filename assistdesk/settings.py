@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "assistdesk.tickets",
     "assistdesk.billing",
     "assistdesk.channels",
+    # after the business apps: its post_migrate gives roles their apps' permissions
+    "assistdesk.accounts",
     # interface apps
     "assistdesk.console",
     "assistdesk.portal",
@@ -164,7 +166,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
 
 # --- Internationalisation ----------------------------------------------------------------
 LANGUAGE_CODE = "en"

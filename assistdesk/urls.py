@@ -11,11 +11,12 @@ admin.site.site_title = "AssistDesk"
 admin.site.index_title = "Catalog, customers and operations"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="accounts:home", permanent=False)),
     path("admin/", admin.site.urls),
     path("healthz", common_views.healthz, name="healthz"),
     path("ops/", include("assistdesk.common.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("portal/", include("assistdesk.portal.urls")),
+    path("accounts/", include("assistdesk.accounts.urls")),
+    path("console/", include("assistdesk.console.urls")),
     path("api/v1/", include("assistdesk.api.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Staff and contact accounts: roles, login with throttling, password reset, sessions."""

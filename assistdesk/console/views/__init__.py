@@ -1,0 +1,1 @@
+"""Console views: queue, ticket, customer, quarantine, dashboard."""

@@ -18,5 +18,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("assistdesk.accounts.urls")),
     path("console/", include("assistdesk.console.urls")),
+    path("portal/", include("assistdesk.portal.urls")),
     path("api/v1/", include("assistdesk.api.urls")),
 ]

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from assistdesk.billing.selectors import invoice_results
 from assistdesk.contracts.selectors import customer_allowances
 from assistdesk.customers.models import Customer
 from assistdesk.simulate.scenario import Scenario
@@ -50,7 +51,9 @@ def result(
             for key, customer in customers.items()
             if customer_allowances(customer=customer)
         },
-        "invoices": [],
+        "invoices": invoice_results(
+            ticket_names={ticket.number: key for key, ticket in tickets.items()}
+        ),
     }
 
 

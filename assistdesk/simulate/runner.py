@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from assistdesk.billing.fx.feeds import FeedError
+from assistdesk.billing.fx.importer import fx_rate_record
+from assistdesk.billing.services import billing_run
 from assistdesk.catalog.models import Plan
 from assistdesk.catalog.services import catalog_load_from_spec
 from assistdesk.common import clock
@@ -92,7 +95,7 @@ def _keyed(action: Callable[[], object], path: str) -> None:
         raise error.under(path) if path else error from None
     except ValidationError as error:
         raise _validation_to_spec(error, path) from None
-    except DomainError as error:
+    except (DomainError, FeedError) as error:
         raise SpecError(path, str(error)) from None
 
 
@@ -172,6 +175,29 @@ def _timeline(replay: Replay) -> Iterator[Step]:
 
     for i, ticket in enumerate(scenario.tickets):
         yield from _ticket_steps(replay, ticket, i)
+
+    for i, fx in enumerate(scenario.fx_rates):
+
+        def publish(now: datetime, fx: Any = fx) -> None:
+            fx_rate_record(
+                published_on=fx.on,
+                from_currency=fx.from_currency,
+                to_currency=fx.to_currency,
+                rate=fx.rate,
+                actor=ACTOR,
+                now=now,
+            )
+
+        yield Step(replay.local_midnight(fx.on), (1, i), fx.path, publish)
+
+    for i, billing in enumerate(scenario.billing):
+
+        def bill(now: datetime, billing: Any = billing) -> None:
+            billing_run(period=billing.period, invoice_on=billing.invoice_on, actor=ACTOR, now=now)
+
+        # The accountant runs the month's invoicing once the invoice day is over.
+        end_of_day = replay.local_midnight(billing.invoice_on + timedelta(days=1))
+        yield Step(end_of_day - timedelta(seconds=1), (3, i), billing.path, bill)
 
 
 def _ticket_steps(replay: Replay, spec: TicketSpec, index: int) -> Iterator[Step]:

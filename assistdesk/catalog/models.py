@@ -452,6 +452,7 @@ class Plan(TimeStampedModel):
             coefficients=coefficients,
             travel=travel,
             is_parts_covered=self.is_parts_covered,
+            remote_tool_minimum_minutes=self.remote_tool_minimum_minutes,
             penalties=Penalties(
                 is_late_onsite_urgent_free=self.is_late_onsite_urgent_free,
                 late_response_discount_per_hour=self.late_response_discount_per_hour,

@@ -114,8 +114,12 @@ class RatingTerms:
     travel: Travel | None = None
     is_parts_covered: bool = False
     penalties: Penalties = Penalties()
+    # Labour of an intervention during which the remote tool had to be installed (seed 003).
+    remote_tool_minimum_minutes: int = REMOTE_TOOL_MINIMUM_MINUTES
 
     def __post_init__(self) -> None:
+        if self.remote_tool_minimum_minutes < 0:
+            raise SpecError("remote_tool_minimum_minutes", "cannot be negative")
         for name, factor in self.coefficients.items():
             if factor <= 0:
                 raise SpecError(name, "a coefficient must be positive")
@@ -166,12 +170,17 @@ class Intervention:
 
     @property
     def minutes(self) -> Decimal:
-        """Real duration, a started minute counting whole; at least 60 with remote tool setup."""
+        """Labour minutes under the default remote-tool minimum (see `labour_minutes`)."""
+        return self.labour_minutes(REMOTE_TOOL_MINIMUM_MINUTES)
+
+    def labour_minutes(self, remote_tool_minimum: int) -> Decimal:
+        """Real duration, a started minute counting whole; at least `remote_tool_minimum`
+        when the remote tool had to be installed during it (§2.6 step 1)."""
         delta = self.end_at - self.start_at
         microseconds = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
         whole = -(-microseconds // 60_000_000)
         if self.has_remote_tool_setup:
-            whole = max(whole, REMOTE_TOOL_MINIMUM_MINUTES)
+            whole = max(whole, remote_tool_minimum)
         return Decimal(whole)
 
 
@@ -292,6 +301,7 @@ class _Line:
     interventions: list[int] = field(default_factory=list)
     minutes: Decimal = NIL
     has_remote_tool: bool = False
+    remote_tool_minimum: int = REMOTE_TOOL_MINIMUM_MINUTES
     billed_minutes: Decimal = NIL
     note: str = ""  # why billed_minutes is what it is
 
@@ -327,8 +337,9 @@ def _lines(
             (rate.key, iv.mode, factors, bool(reasons)), _Line(rate, iv.mode, factors)
         )
         line.interventions.append(number)
-        line.minutes += iv.minutes
+        line.minutes += iv.labour_minutes(terms.remote_tool_minimum_minutes)
         line.has_remote_tool |= iv.has_remote_tool_setup
+        line.remote_tool_minimum = terms.remote_tool_minimum_minutes
         line.free_reasons += [r for r in reasons if r not in line.free_reasons]
     for line in lines.values():
         line.billed_minutes = _round_up(line.minutes, line.rate.round_to_minutes)
@@ -345,7 +356,11 @@ def _labour(line: _Line, debits: tuple[Debit, ...], discount: Decimal) -> Labour
     rate, coefficient = line.rate, line.coefficient
     plural = "s" if len(line.interventions) > 1 else ""
     numbers = f"intervention{plural} " + ", ".join(f"#{n}" for n in line.interventions)
-    tool = " (remote tool set up: at least 60)" if line.has_remote_tool else ""
+    tool = (
+        f" (remote tool set up: at least {line.remote_tool_minimum})"
+        if line.has_remote_tool
+        else ""
+    )
     say = [
         f"{rate.key} ({line.mode}), {numbers}: {_fmt(line.minutes)} min{tool}, "
         f"billed {_fmt(line.billed_minutes)} min ({line.note})"

@@ -166,6 +166,7 @@ def test_seed_003_pay_per_request(plans: dict[str, Plan]) -> None:
     }
     terms = plan.to_rating_terms(contract_coefficients={"sla_option": D("1.5")})
     assert dict(terms.coefficients) == {"out_of_hours": 3, "urgent": 2, "sla_option": D("1.5")}
+    assert terms.remote_tool_minimum_minutes == 60  # rating reads the plan's own minimum
     # "les frais de déplacement si requis ... jamais pris en charge": travel is billed
     assert plan.travel_in_town_amount is not None and plan.travel_out_of_town_amount is not None
     assert terms.travel is not None

@@ -164,6 +164,13 @@ def test_remote_tool_setup_makes_an_intervention_at_least_sixty_minutes() -> Non
     assert labour(long)[0].minutes == 75
 
 
+def test_the_remote_tool_minimum_is_the_plans() -> None:
+    terms = replace(PER_REQUEST, remote_tool_minimum_minutes=45)
+    rating = rate(terms, work("2026-01-12T10:00", 25, has_remote_tool_setup=True))
+    assert labour(rating)[0].minutes == 45 and rating.total_amount == D("45.00")
+    assert "at least 45" in labour(rating)[0].explanation
+
+
 def test_each_line_is_rounded_up_to_its_rate_unit() -> None:
     rating = rate(
         EXPERT,

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assistdesk.tickets.errors import TicketError
 
@@ -111,10 +112,10 @@ class ReopenForm(TicketErrorMixin, forms.Form):
 
 class TicketFilterForm(forms.Form):
     STATE_CHOICES = [
-        ("open", _("Open")),
-        ("resolved", _("Waiting for your confirmation")),
-        ("closed", _("Closed")),
-        ("all", _("All")),
+        ("open", pgettext_lazy("tickets filter", "Open")),
+        ("resolved", pgettext_lazy("tickets filter", "Waiting for your confirmation")),
+        ("closed", pgettext_lazy("tickets filter", "Closed")),
+        ("all", pgettext_lazy("tickets filter", "All")),
     ]
     state = forms.ChoiceField(choices=STATE_CHOICES, required=False, initial="open")
     q = forms.CharField(required=False, max_length=100, label=_("Search"))

@@ -11,7 +11,7 @@ from typing import Any
 from django import template
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 register = template.Library()
 
@@ -80,14 +80,14 @@ def money(amount: Decimal | None, currency: str = "") -> str:
 def state_labels() -> dict[str, str]:
     # Words a customer understands; the staff names of the states stay in the console.
     return {
-        "new": _("Received"),
-        "acknowledged": _("Received"),
-        "assigned": _("Assigned to a technician"),
-        "in_progress": _("In progress"),
-        "waiting_customer": _("Waiting for your answer"),
-        "resolved": _("Resolved: please confirm"),
-        "reopened": _("Reopened"),
-        "closed": _("Closed"),
+        "new": pgettext("ticket state", "Received"),
+        "acknowledged": pgettext("ticket state", "Received"),
+        "assigned": pgettext("ticket state", "Assigned to a technician"),
+        "in_progress": pgettext("ticket state", "In progress"),
+        "waiting_customer": pgettext("ticket state", "Waiting for your answer"),
+        "resolved": pgettext("ticket state", "Resolved: please confirm"),
+        "reopened": pgettext("ticket state", "Reopened"),
+        "closed": pgettext("ticket state", "Closed"),
     }
 
 
@@ -161,6 +161,18 @@ def target_text(target: Any) -> str:
         which = _("severity %(severity)d") % {"severity": target.severity}
     text = f"{kind} {span}"
     return f"{text} ({which})" if which else text
+
+
+@register.filter
+def author_label(message: Any) -> str:
+    """Who wrote a message, as the customer should read it: a contact's or technician's
+    name, else "Help desk" (never an internal actor id such as "user:1")."""
+    if message.author_contact is not None:
+        return str(message.author_contact.name)
+    user = message.author_user
+    if user is not None:
+        return str(user.get_full_name() or user.get_username())
+    return _("Help desk")
 
 
 @register.filter

@@ -90,6 +90,12 @@ def plain_static_files(settings: LazySettings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def fast_passwords(settings: LazySettings) -> None:
+    """Logins are made per test: a fast hash keeps the suite quick (never in production)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings: LazySettings, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return Path(settings.MEDIA_ROOT)
@@ -236,6 +242,10 @@ def build_company(key: str, plan: Plan, package: Plan) -> Company:
 
 @pytest.fixture
 def world(db: None) -> World:
+    return build_world()
+
+
+def build_world() -> World:
     expert = plan_spec(
         "expert",
         name="Expert",

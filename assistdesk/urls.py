@@ -19,5 +19,6 @@ urlpatterns = [
     path("accounts/", include("assistdesk.accounts.urls")),
     path("console/", include("assistdesk.console.urls")),
     path("portal/", include("assistdesk.portal.urls")),
+    path("api/v1/", include("assistdesk.channels.urls")),
     path("api/v1/", include("assistdesk.api.urls")),
 ]

@@ -117,3 +117,8 @@ class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+# The monitoring and after-hours admin live with their code; importing registers them.
+from assistdesk.channels.afterhours import admin as afterhours_admin  # noqa: E402, F401
+from assistdesk.channels.monitoring import admin as monitoring_admin  # noqa: E402, F401

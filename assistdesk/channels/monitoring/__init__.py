@@ -1,0 +1,1 @@
+"""Monitoring webhooks: Alertmanager, Zabbix and a generic JSON shape open tickets."""

@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
 
-from assistdesk.billing.invoicing import month_last_on, period_first_on
 from assistdesk.billing.models import Invoice, InvoiceLine
 from assistdesk.contracts.models import Contract
 from assistdesk.contracts.selectors import buckets_with_entries, customer_buckets
 from assistdesk.customers.models import Customer
+from assistdesk.domain.invoicing import month_last_on, period_first_on
 from assistdesk.tickets.models import Intervention, Ticket, TicketTarget
 
 # A balance that runs out within this many days after the month is shown as expiring.

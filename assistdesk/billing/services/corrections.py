@@ -22,10 +22,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
-from assistdesk.billing import invoicing
 from assistdesk.billing.models import Credit, Invoice, InvoiceKind, InvoiceLine, LineSource
 from assistdesk.billing.services import numbering
 from assistdesk.customers.models import Customer
+from assistdesk.domain import invoicing
 from assistdesk.domain.money import ZERO, round_money
 
 

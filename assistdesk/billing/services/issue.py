@@ -19,12 +19,12 @@ from datetime import date, datetime
 
 from django.db import IntegrityError, connection, transaction
 
-from assistdesk.billing import invoicing
 from assistdesk.billing.fx.rates import CentralRate
-from assistdesk.billing.invoicing import Line
 from assistdesk.billing.models import BillingPeriod, BillingRun, Invoice, InvoiceKind, InvoiceLine
 from assistdesk.billing.services import numbering
 from assistdesk.customers.models import Customer
+from assistdesk.domain import invoicing
+from assistdesk.domain.invoicing import Line
 
 BATCH = 100
 

@@ -26,9 +26,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from assistdesk.billing import invoicing
 from assistdesk.billing.fx.rates import CentralRate, RateNotFound, rate_on
-from assistdesk.billing.invoicing import Item, Line, month_last_on, period_first_on
 from assistdesk.billing.models import (
     BillingPeriod,
     BillingRun,
@@ -38,6 +36,8 @@ from assistdesk.billing.models import (
 from assistdesk.billing.services import sources
 from assistdesk.billing.services.issue import Draft, invoices_issue
 from assistdesk.customers.models import Customer
+from assistdesk.domain import invoicing
+from assistdesk.domain.invoicing import Item, Line, month_last_on, period_first_on
 
 log = logging.getLogger(__name__)
 

@@ -19,13 +19,13 @@ from django.db.models import Q
 from django.utils import translation
 
 from assistdesk.billing import documents
-from assistdesk.billing.invoicing import month_last_on, period_first_on
 from assistdesk.billing.models import Invoice, InvoiceDocument, Statement
 from assistdesk.billing.selectors import statement_data
 from assistdesk.billing.services.run import billing_period_get
 from assistdesk.channels.services import OutgoingAttachment, outbox_enqueue_notification
 from assistdesk.contracts.models import AllowanceBucket, Contract
 from assistdesk.customers.models import Contact, Customer
+from assistdesk.domain.invoicing import month_last_on, period_first_on
 from assistdesk.tickets.models import Ticket
 
 log = logging.getLogger(__name__)

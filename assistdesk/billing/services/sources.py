@@ -24,7 +24,10 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, Sum
 
-from assistdesk.billing.invoicing import (
+from assistdesk.billing.models import Credit, InvoiceLine, LineSource
+from assistdesk.catalog.models import Plan
+from assistdesk.contracts.models import Contract, PackagePurchase
+from assistdesk.domain.invoicing import (
     ContractFees,
     Item,
     PlanFees,
@@ -32,9 +35,6 @@ from assistdesk.billing.invoicing import (
     fee_items,
     month_last_on,
 )
-from assistdesk.billing.models import Credit, InvoiceLine, LineSource
-from assistdesk.catalog.models import Plan
-from assistdesk.contracts.models import Contract, PackagePurchase
 from assistdesk.tickets.models import Charge, Ticket, TicketRating
 
 ItemsByCustomer = dict[int, list[Item]]

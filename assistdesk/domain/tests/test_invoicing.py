@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from assistdesk.billing.invoicing import (
+from assistdesk.domain.invoicing import (
     ContractFees,
     Item,
     PlanFees,

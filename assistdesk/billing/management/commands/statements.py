@@ -6,10 +6,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assistdesk.billing.invoicing import period_first_on
 from assistdesk.billing.services import statement_customers, statement_issue
 from assistdesk.common import clock
 from assistdesk.customers.models import Customer
+from assistdesk.domain.invoicing import period_first_on
 
 
 class Command(BaseCommand):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, cast
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth.models import User
@@ -47,7 +48,7 @@ class StaffRequest(HttpRequest):
 
 
 def browser_zone(request: HttpRequest) -> ZoneInfo:
-    name = request.COOKIES.get(ZONE_COOKIE, "")
+    name = unquote(request.COOKIES.get(ZONE_COOKIE, ""))
     if name and len(name) < 64:
         try:
             return ZoneInfo(name)

@@ -125,3 +125,20 @@ def test_italian_pages_and_numbers(client: Client, farmacia: Desk) -> None:
     assert "1.234,50" in page and "12,5 km" in page
     client.post(reverse("set_language"), {"language": "fr", "next": "/"})
     assert "File d\u2019attente" in client.get(reverse("console:queue")).content.decode()
+
+
+def test_pages_use_the_browser_time_zone(client: Client, farmacia: Desk) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from assistdesk.common.clock import frozen_at
+
+    received = datetime(2026, 4, 14, 7, 5, tzinfo=ZoneInfo("UTC"))
+    with frozen_at(received + timedelta(minutes=5)):
+        ticket = email_ticket(farmacia, now=clock.now(), ago=timedelta(minutes=5))
+    client.force_login(staff(Role.TECHNICIAN))
+    url = reverse("console:ticket", args=[ticket.number])
+    for cookie, shown in (("Europe/Rome", "9:05 a.m."), ("Europe%2FBucharest", "10:05 a.m."),
+                          ("Not/AZone", "7:05 a.m.")):  # fmt: skip
+        client.cookies["tz"] = cookie
+        assert shown in client.get(url).content.decode(), cookie

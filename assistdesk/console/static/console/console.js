@@ -11,9 +11,10 @@
 
   function rememberZone() {
     try {
+      // IANA names ("Europe/Rome") are cookie-safe as they are: written unencoded.
       var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-      if (zone && document.cookie.indexOf("tz=" + encodeURIComponent(zone)) === -1) {
-        document.cookie = "tz=" + encodeURIComponent(zone) + ";path=/;max-age=31536000;samesite=lax";
+      if (zone && /^[A-Za-z0-9_+\-\/]+$/.test(zone) && document.cookie.indexOf("tz=" + zone) === -1) {
+        document.cookie = "tz=" + zone + ";path=/;max-age=31536000;samesite=lax";
       }
     } catch (e) { /* no Intl: the server keeps UTC */ }
   }

@@ -32,22 +32,21 @@ from assistdesk.channels.models import (
     QuarantinedAlert,
     QuarantineReason,
 )
-from assistdesk.channels.monitoring import formats, secrets
+from assistdesk.channels.monitoring import formats, mapping
 from assistdesk.channels.monitoring.formats import AlertNotice, PayloadError
-from assistdesk.customers.models import Customer
+from assistdesk.channels.monitoring.mapping import Problem
+from assistdesk.channels.monitoring.sources import (
+    monitoring_source_create as monitoring_source_create,
+)
+from assistdesk.channels.monitoring.sources import (
+    monitoring_source_rotate_secret as monitoring_source_rotate_secret,
+)
 from assistdesk.tickets.errors import TicketError
 from assistdesk.tickets.services import ticket_create, ticket_reply, ticket_resolve
 from assistdesk.tickets.states import QUEUED_STATES
 
 log = logging.getLogger(__name__)
 RAW_MAX = 100_000
-
-
-@dataclass(frozen=True)
-class Problem:
-    field: str | None
-    message: str
-    code: str
 
 
 @dataclass(frozen=True)
@@ -64,56 +63,6 @@ class Outcome:
     results: list[AlertResult] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # alerts kept in quarantine: 422
     malformed: Problem | None = None  # the delivery could not be read: 400
-
-
-# --- sources -------------------------------------------------------------------------------
-
-
-def monitoring_source_create(
-    *,
-    name: str,
-    kind: str,
-    default_customer: Customer | None = None,
-    customer_label: str = "",
-    customer_rules: list[dict[str, Any]] | None = None,
-    severity_label: str = "severity",
-    severity_map: dict[str, int] | None = None,
-    default_severity: int = 2,
-    resolve_on_recovery: bool = True,
-    actor: str,
-    now: datetime,
-) -> tuple[MonitoringSource, str]:
-    """A new source and its secret: the plaintext is returned here once and never stored."""
-    plaintext, digest = secrets.new_secret()
-    source = MonitoringSource(
-        name=name,
-        kind=kind,
-        secret_hash=digest,
-        default_customer=default_customer,
-        customer_label=customer_label,
-        customer_rules=customer_rules or [],
-        severity_label=severity_label,
-        default_severity=default_severity,
-        resolve_on_recovery=resolve_on_recovery,
-        created_at=now,
-    )
-    if severity_map is not None:
-        source.severity_map = severity_map
-    source.full_clean()
-    with transaction.atomic():
-        source.save()
-    log.info("monitoring source %s created by %s", name, actor)
-    return source, plaintext
-
-
-def monitoring_source_rotate_secret(*, source: MonitoringSource, actor: str, now: datetime) -> str:
-    """A new secret for the source; the old one stops working at once."""
-    plaintext, digest = secrets.new_secret()
-    with transaction.atomic():
-        MonitoringSource.objects.filter(pk=source.pk).update(secret_hash=digest)
-    source.secret_hash = digest
-    log.info("monitoring source %s: secret rotated by %s", source.name, actor)
-    return plaintext
 
 
 # --- receiving -----------------------------------------------------------------------------
@@ -184,13 +133,13 @@ def _result(notice: AlertNotice, action: str, link: AlertLink | None) -> AlertRe
 def _open(
     source: MonitoringSource, notice: AlertNotice, *, actor: str, now: datetime
 ) -> tuple[AlertResult, Problem | None]:
-    customer, problem = _customer_for(source, notice)
+    customer, problem = mapping.customer_for(source, notice)
     if customer is None:
         assert problem is not None
         error = PayloadError(problem.field, problem.message)
         _quarantine(source, notice, QuarantineReason.UNMAPPED, error, now=now)
         return _result(notice, "quarantined", None), problem
-    severity = severity_for(source, notice)
+    severity = mapping.severity_for(source, notice)
     try:
         # Claim the key first: of two concurrent deliveries, the second waits on the
         # unique index and fails here, then finds the winner's link and adds a note.
@@ -273,50 +222,6 @@ def _resolve(
         ticket_resolve(ticket=ticket, reason="the monitoring alert resolved", actor=actor, now=now)
         return _result(notice, "resolved", link)
     return _result(notice, "noted", link)
-
-
-# --- mapping -------------------------------------------------------------------------------
-
-
-def _customer_for(
-    source: MonitoringSource, notice: AlertNotice
-) -> tuple[Customer | None, Problem | None]:
-    """The customer by the source's rules, then its customer label, then its default."""
-    for rule in source.customer_rules_list():
-        label, value = str(rule.get("label", "")), str(rule.get("value", ""))
-        if label and notice.labels.get(label) == value:
-            customer = Customer.objects.filter(key=str(rule.get("customer", ""))).first()
-            if customer is not None:
-                return customer, None
-    tried = "no mapping rule matched"
-    field = notice.labels_path
-    if source.customer_label:
-        field = notice.path_of(source.customer_label)
-        value = notice.labels.get(source.customer_label, "")
-        if value:
-            customer = Customer.objects.filter(key=value).first()
-            if customer is not None:
-                return customer, None
-            tried = f"{value!r} is no customer's key and no mapping rule matched"
-        else:
-            tried = "it is missing and no mapping rule matched"
-    if source.default_customer is not None:
-        return source.default_customer, None
-    return None, Problem(
-        field,
-        f"no customer for this alert: {tried}, and source {source.name} has no default "
-        "customer; the alert waits in the quarantine",
-        "unmapped",
-    )
-
-
-def severity_for(source: MonitoringSource, notice: AlertNotice) -> int:
-    """The sender's severity word through the source's map (case-insensitive), else its default."""
-    mapping = {str(k).strip().lower(): v for k, v in (source.severity_map or {}).items()}
-    value = mapping.get(notice.severity.strip().lower())
-    if isinstance(value, int) and not isinstance(value, bool) and value in (1, 2, 3):
-        return value
-    return source.default_severity
 
 
 # --- the quarantine ------------------------------------------------------------------------

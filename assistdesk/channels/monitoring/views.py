@@ -30,9 +30,12 @@ from assistdesk.common import clock
 
 class AlertResultSerializer(serializers.Serializer[Any]):
     key = serializers.CharField(help_text="the incident's de-duplication key")
-    status = serializers.ChoiceField(choices=["firing", "resolved", "update"])
-    action = serializers.ChoiceField(
-        choices=["opened", "noted", "resolved", "stale", "ignored", "quarantined"]
+    # Plain strings, not enums: enum components named after the field ("StatusEnum") would
+    # collide with the API's when both are in one schema.
+    status = serializers.CharField(help_text="firing, resolved or update")
+    action = serializers.CharField(
+        help_text="opened, noted, resolved, stale (a late notice of a finished incident), "
+        "ignored (nothing open to resolve) or quarantined"
     )
     ticket = serializers.CharField(allow_null=True, help_text="the ticket's reference, AD-000123")
     path = serializers.CharField(help_text="the alert inside the delivery, e.g. alerts[1]")

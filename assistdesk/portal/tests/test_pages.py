@@ -4,6 +4,7 @@ costs whatever its length."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -256,3 +257,34 @@ def test_a_second_contact_of_the_same_company_sees_the_same_tickets(
     body = text(signed_in(client, colleague).get(reverse("portal:tickets"), {"state": "all"}))
     assert world.a.open_ticket.reference in body
     assert world.b.open_ticket.reference not in body
+
+
+# --- what the browser may run --------------------------------------------------------------
+
+
+def test_pages_forbid_inline_code_and_carry_none(client: Client, world: World) -> None:
+    """The portal shows what strangers wrote: a CSP runs only our own files, and no page
+    relies on inline scripts, handlers or styles (they would be blocked)."""
+    pages = [reverse("portal:login")]
+    signed_in(client, world.a.authorised)
+    pages += [
+        reverse(name)
+        for name in (
+            "portal:home",
+            "portal:contract",
+            "portal:tickets",
+            "portal:ticket-new",
+            "portal:reports",
+            "portal:statements",
+            "portal:invoices",
+        )
+    ]
+    pages += [reverse("portal:ticket", args=[world.a.resolved_ticket.number])]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "script-src 'self'" in response["Content-Security-Policy"], url
+        body = text(response)
+        assert not re.search(r"<script(?![^>]*\bsrc=)", body), url
+        assert not re.search(r"\son[a-z]+\s*=", body), url
+        assert "style=" not in body, url

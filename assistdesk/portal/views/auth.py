@@ -12,12 +12,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import translation
 
 from assistdesk.customers.models import Contact
 from assistdesk.portal.forms import PortalAuthenticationForm
+from assistdesk.portal.scoping import with_security_headers
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
@@ -25,6 +27,9 @@ SUPPORTED = {code for code, _name in settings.LANGUAGES}
 class PortalLoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     authentication_form = PortalAuthenticationForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return with_security_headers(super().dispatch(request, *args, **kwargs))
 
     def get_default_redirect_url(self) -> str:
         return reverse("portal:home")

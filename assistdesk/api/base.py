@@ -141,8 +141,12 @@ class ApiView(GenericAPIView[Any]):
     # (its unique (token, key) is the lock), the work is done, the answer stored with it.
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method == "POST" and idempotency.META_KEY in request.META:
-            with transaction.atomic():
-                return super().dispatch(request, *args, **kwargs)
+            try:
+                with transaction.atomic():
+                    return super().dispatch(request, *args, **kwargs)
+            except idempotency.KeyTaken:
+                # Rolled back: read what the key's first request left.
+                return idempotency.answer_for_taken_key(self.request, token_of(self.request))
         return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -150,11 +154,6 @@ class ApiView(GenericAPIView[Any]):
         self._pending = None
         if request.method == "POST" and idempotency.META_KEY in request.META:
             self._pending = idempotency.begin(request, token_of(request))
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, idempotency.Replay):
-            return exc.response()  # type: ignore[return-value]
-        return super().handle_exception(exc)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -2,14 +2,15 @@
 
 How (the view wraps a POST carrying the header in one transaction):
 1. After authentication and the scope check, insert the `IdempotencyRecord` (token, key,
-   hash of method + path + body) in a savepoint. The unique (token, key) index is the lock.
+   hash of method + path + body) as the transaction's first write. The unique (token, key)
+   index is the lock.
 2. If the insert succeeds, the view does its work; the response (status, body, content
    type) is written into the record in the same transaction. Commit: the effect and its
    answer become visible together, or neither does. A server error (5xx) rolls both back,
    so the key can be retried.
-3. If the insert hits the unique index, the key was used before: same hash, the stored
-   answer is replayed (with `Idempotent-Replayed: true`); another hash, 422 naming the
-   header.
+3. If the insert hits the unique index, the key was used before: the transaction is
+   rolled back (nothing was done in it), the record read: same hash, its answer is
+   replayed (with `Idempotent-Replayed: true`); another hash, 422 naming the header.
 
 Two identical requests at once: on PostgreSQL the second insert waits on the first's
 uncommitted index entry, then fails when it commits, reads the committed record and
@@ -32,7 +33,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpResponse
 from rest_framework.request import Request
 
@@ -51,21 +52,15 @@ class Pending:
     record: IdempotencyRecord
 
 
-class Replay(Exception):
-    """Not an error: the key's stored answer, to be given again."""
-
-    def __init__(self, record: IdempotencyRecord) -> None:
-        super().__init__(record.key)
-        self.record = record
-
-    def response(self) -> HttpResponse:
-        answer = HttpResponse(
-            self.record.response_body,
-            status=self.record.response_status,
-            content_type=self.record.response_content_type,
-        )
-        answer[REPLAYED_HEADER] = "true"
-        return answer
+def replay(record: IdempotencyRecord) -> HttpResponse:
+    """The stored answer, given again."""
+    answer = HttpResponse(
+        record.response_body,
+        status=record.response_status,
+        content_type=record.response_content_type,
+    )
+    answer[REPLAYED_HEADER] = "true"
+    return answer
 
 
 def _key(request: Request) -> str:
@@ -95,40 +90,51 @@ def request_hash(request: Request) -> str:
     return digest.hexdigest()
 
 
+class KeyTaken(Exception):
+    """The key's record exists: the request's transaction must be rolled back before the
+    record can be read (on PostgreSQL the failed insert aborted it)."""
+
+
 def begin(request: Request, token: ApiToken) -> Pending:
-    """Claim the key for this request, or raise `Replay` / a 422 `ApiError`."""
+    """Claim the key for this request (inside the request's transaction), or raise
+    `KeyTaken`. No savepoint: the insert is the transaction's first write, so when it
+    fails there is nothing to keep and the caller rolls everything back."""
     key = _key(request)
-    fingerprint = request_hash(request)
+    record = IdempotencyRecord(
+        token=token,
+        key=key,
+        request_hash=request_hash(request),
+        method=str(request.method),
+        path=request.path[:500],
+        response_status=None,
+        created_at=clock.now(),
+    )
     try:
-        with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
-                token=token,
-                key=key,
-                request_hash=fingerprint,
-                method=str(request.method),
-                path=request.path[:500],
-                response_status=None,
-                created_at=clock.now(),
-            )
+        record.save(force_insert=True)
     except IntegrityError:
-        record = IdempotencyRecord.objects.get(token=token, key=key)
-        if record.request_hash != fingerprint:
-            raise ApiError(
-                status_code=422,
-                field=HEADER,
-                message=f"this key was used with another request ({record.method} "
-                f"{record.path} or another body); use a new key for a new request",
-                code="idempotency_key_reused",
-            ) from None
-        if record.response_status is None:
-            raise ApiError(
-                status_code=409,
-                field=HEADER,
-                message="a request with this key is still being answered; retry",
-                code="idempotency_key_in_use",
-            ) from None
-        raise Replay(record) from None
+        raise KeyTaken(key) from None
     return Pending(record=record)
+
+
+def answer_for_taken_key(request: Request, token: ApiToken) -> HttpResponse:
+    """After `KeyTaken` and the rollback: the stored answer, or why there is none."""
+    key = _key(request)
+    record = IdempotencyRecord.objects.get(token=token, key=key)
+    if record.request_hash != request_hash(request):
+        return _error(
+            422,
+            "idempotency_key_reused",
+            f"this key was used with another request ({record.method} {record.path} or "
+            "another body); use a new key for a new request",
+        )
+    if record.response_status is None:
+        return _error(409, "idempotency_key_in_use", "a request with this key is being answered")
+    return replay(record)
+
+
+def _error(status: int, code: str, message: str) -> HttpResponse:
+    body = {"errors": [{"field": HEADER, "message": message, "code": code}]}
+    return HttpResponse(json.dumps(body), status=status, content_type="application/json")
 
 
 def finish(pending: Pending, response: Any) -> None:

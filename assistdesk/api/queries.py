@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from assistdesk.billing.models import Invoice, InvoiceLine
 from assistdesk.contracts.models import Contract
@@ -86,11 +86,19 @@ def tickets(scope: Scope, f: dict[str, Any]) -> QuerySet[Ticket]:
     return rows.order_by(ordering, "-id" if ordering.startswith("-") else "id")
 
 
+def _targets() -> Prefetch[Any]:
+    return Prefetch("targets", queryset=TicketTarget.objects.order_by("ordinal"))
+
+
 def ticket(scope: Scope, number: int) -> Ticket | None:
     """One ticket with its targets; None when it does not exist or is not the scope's."""
-    targets = Prefetch("targets", queryset=TicketTarget.objects.order_by("ordinal"))
     rows = _scoped(Ticket.objects.select_related(*_TICKET_RELATED), scope)
-    return rows.prefetch_related(targets).filter(number=number).first()
+    return rows.prefetch_related(_targets()).filter(number=number).first()
+
+
+def with_targets(ticket: Ticket) -> Ticket:
+    prefetch_related_objects([ticket], _targets())
+    return ticket
 
 
 def _interventions() -> QuerySet[Intervention]:

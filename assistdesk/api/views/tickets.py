@@ -50,6 +50,15 @@ def _detail(view: ApiView, ticket: Ticket, code: int = status.HTTP_200_OK) -> Re
     return Response(TicketDetailSerializer(fresh, context=context).data, status=code)
 
 
+def _created(ticket: Ticket) -> Response:
+    """A ticket just opened, as the service returned it (its relations are loaded): only
+    its targets are read. It has no rating yet: that comes with closing."""
+    queries.with_targets(ticket)
+    context = {"ticket_rating": lambda ticket: None}
+    data = TicketDetailSerializer(ticket, context=context).data
+    return Response(data, status=status.HTTP_201_CREATED)
+
+
 def _ticket(view: ApiView, number: int) -> Ticket:
     found = queries.ticket(view.token.customer, number) if number <= NUMBER_MAX else None
     if found is None:
@@ -96,7 +105,7 @@ class TicketList(ApiView):
         ticket = ticket_services.ticket_create(
             customer=customer, **values, actor=self.actor, now=clock.now()
         )
-        return _detail(self, ticket, status.HTTP_201_CREATED)
+        return _created(ticket)
 
 
 class TicketDetail(ApiView):

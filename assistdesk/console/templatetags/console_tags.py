@@ -9,8 +9,9 @@ from typing import Any
 
 import nh3
 from django import template
+from django.forms import BoundField
 from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -107,6 +108,26 @@ def countdown(due_at: datetime | None, start_at: datetime | None, now: datetime)
         int(start_at.timestamp() * 1000) if start_at else "",
         formats.date_format(local, "SHORT_DATETIME_FORMAT"),
         countdown_text(due_at, now),
+    )
+
+
+@register.simple_tag
+def select_options(field: BoundField) -> SafeString:
+    """The <option>s of a choice field, current value selected.
+
+    Written out here rather than by the widget's templates: the queue's customer filter
+    lists every customer, and a template per option is most of the page's time.
+    """
+    value = field.value()
+    current = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value or "")}
+    choices = getattr(field.field, "choices", [])
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (code, mark_safe(" selected") if str(code) in current else "", text)
+            for code, text in choices
+        ),
     )
 
 

@@ -73,6 +73,18 @@ def decode(body: bytes) -> dict[str, Any]:
         raise PayloadError(None, "the body is not JSON: nested too deeply") from None
     if not isinstance(value, dict):
         raise PayloadError(None, f"the body must be a JSON object, not {type(value).__name__}")
+    return without_nul(value) if "\\u0000" in text else value
+
+
+def without_nul(value: Any) -> Any:
+    """The value with U+0000 taken out of every string: PostgreSQL stores no NUL in text or
+    jsonb, and no monitor means one."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
     return value
 
 

@@ -73,7 +73,7 @@ def alert_receive_body(*, source: MonitoringSource, body: bytes, now: datetime) 
     try:
         payload = formats.decode(body)
     except PayloadError as error:
-        raw = body[:RAW_MAX].decode("utf-8", errors="replace")
+        raw = body[:RAW_MAX].decode("utf-8", errors="replace").replace("\x00", "")
         with transaction.atomic():
             _quarantine(source, None, QuarantineReason.MALFORMED, error, raw=raw, now=now)
         return Outcome(malformed=Problem(error.field, error.message, "parse_error"))
@@ -250,7 +250,11 @@ def _quarantine(
     if existing is not None:
         existing.deliveries += 1
         existing.last_received_at = now
-        existing.reason, existing.field, existing.message = reason, error.field or "", error.message
+        existing.reason, existing.field, existing.message = (
+            reason,
+            (error.field or "")[:200],
+            error.message,
+        )
         existing.payload = kept
         existing.save()
         return existing
@@ -258,7 +262,7 @@ def _quarantine(
         source=source,
         dedup_key=key,
         reason=reason,
-        field=error.field or "",
+        field=(error.field or "")[:200],
         message=error.message,
         payload=kept,
         raw=raw,

@@ -10,7 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -96,84 +101,90 @@ _DESCRIPTION = (
 )
 
 
-@extend_schema(
-    operation_id="alerts_alertmanager_receive",
-    tags=["monitoring"],
-    summary="Prometheus Alertmanager webhook (version 4)",
-    description=_DESCRIPTION + " Key: `fingerprint` + `startsAt`.",
-    request={"application/json": OpenApiTypes.OBJECT},
-    responses=RESPONSES,
-    examples=[
-        OpenApiExample(
-            "firing",
-            request_only=True,
-            value={
-                "version": "4",
-                "status": "firing",
-                "alerts": [
-                    {
-                        "status": "firing",
-                        "labels": {"alertname": "HostDiskFull", "customer": "acme"},
-                        "annotations": {"summary": "Disk /srv on fileserver01 is 97% full"},
-                        "startsAt": "2026-12-04T14:02:31.512Z",
-                        "endsAt": "0001-01-01T00:00:00Z",
-                        "fingerprint": "7c3a9be1d2f40e55",
-                    }
-                ],
-            },
-        )
-    ],
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="alerts_alertmanager_receive",
+        tags=["monitoring"],
+        summary="Prometheus Alertmanager webhook (version 4)",
+        description=_DESCRIPTION + " Key: `fingerprint` + `startsAt`.",
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses=RESPONSES,
+        examples=[
+            OpenApiExample(
+                "firing",
+                request_only=True,
+                value={
+                    "version": "4",
+                    "status": "firing",
+                    "alerts": [
+                        {
+                            "status": "firing",
+                            "labels": {"alertname": "HostDiskFull", "customer": "acme"},
+                            "annotations": {"summary": "Disk /srv on fileserver01 is 97% full"},
+                            "startsAt": "2026-12-04T14:02:31.512Z",
+                            "endsAt": "0001-01-01T00:00:00Z",
+                            "fingerprint": "7c3a9be1d2f40e55",
+                        }
+                    ],
+                },
+            )
+        ],
+    )
 )
 class AlertmanagerWebhookView(AlertWebhookView):
     monitoring_kind = MonitoringKind.ALERTMANAGER
 
 
-@extend_schema(
-    operation_id="alerts_zabbix_receive",
-    tags=["monitoring"],
-    summary="Zabbix webhook (the helpdesk media type)",
-    description=_DESCRIPTION + " Key: `event_id`; `event_value` 1 problem, 0 recovery; "
-    "`event_update_status` 1 an update (a note).",
-    request={"application/json": OpenApiTypes.OBJECT},
-    responses=RESPONSES,
-    examples=[
-        OpenApiExample(
-            "problem",
-            request_only=True,
-            value={
-                "event_id": "4482107",
-                "event_value": "1",
-                "event_name": "High CPU utilization",
-                "event_severity": "High",
-                "event_tags_json": '[{"tag":"customer","value":"acme"}]',
-                "host_name": "SRV-ERP-01",
-            },
-        )
-    ],
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="alerts_zabbix_receive",
+        tags=["monitoring"],
+        summary="Zabbix webhook (the helpdesk media type)",
+        description=_DESCRIPTION + " Key: `event_id`; `event_value` 1 problem, 0 recovery; "
+        "`event_update_status` 1 an update (a note).",
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses=RESPONSES,
+        examples=[
+            OpenApiExample(
+                "problem",
+                request_only=True,
+                value={
+                    "event_id": "4482107",
+                    "event_value": "1",
+                    "event_name": "High CPU utilization",
+                    "event_severity": "High",
+                    "event_tags_json": '[{"tag":"customer","value":"acme"}]',
+                    "host_name": "SRV-ERP-01",
+                },
+            )
+        ],
+    )
 )
 class ZabbixWebhookView(AlertWebhookView):
     monitoring_kind = MonitoringKind.ZABBIX
 
 
-@extend_schema(
-    operation_id="alerts_generic_receive",
-    tags=["monitoring"],
-    summary="Generic alert webhook (events-v2 shape)",
-    description=_DESCRIPTION + " Key: `dedup_key`; `event_action` trigger, acknowledge "
-    "(a note) or resolve.",
-    request={"application/json": OpenApiTypes.OBJECT},
-    responses=RESPONSES,
-    examples=[
-        OpenApiExample(
-            "trigger",
-            request_only=True,
-            value={
-                "event_action": "trigger",
-                "dedup_key": "uptime:acme:shop",
-                "payload": {"summary": "shop returned 503", "severity": "critical"},
-            },
-        )
-    ],
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="alerts_generic_receive",
+        tags=["monitoring"],
+        summary="Generic alert webhook (events-v2 shape)",
+        description=_DESCRIPTION + " Key: `dedup_key`; `event_action` trigger, acknowledge "
+        "(a note) or resolve.",
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses=RESPONSES,
+        examples=[
+            OpenApiExample(
+                "trigger",
+                request_only=True,
+                value={
+                    "event_action": "trigger",
+                    "dedup_key": "uptime:acme:shop",
+                    "payload": {"summary": "shop returned 503", "severity": "critical"},
+                },
+            )
+        ],
+    )
 )
 class GenericWebhookView(AlertWebhookView):
     monitoring_kind = MonitoringKind.GENERIC

@@ -290,3 +290,17 @@ def test_the_admin_shows_a_new_sources_secret_once(
          "severity_label": "severity", "severity_map": "{}", "default_severity": "2"},
     )  # fmt: skip
     assert "customer_rules[0]: expected {label, value, customer}" in bad.content.decode()
+
+
+def test_nul_characters_are_dropped_not_a_server_error(acme: Customer) -> None:
+    """PostgreSQL stores no U+0000 in text or jsonb; a monitor that sends one still gets a
+    ticket (and a body with a raw NUL byte is kept as malformed)."""
+    source, secret = make_source("generic", default_customer=acme)
+    body = b'{"event_action": "trigger", "dedup_key": "k\\u0000", "payload": {"summary": '
+    body += b'"disk\\u0000 full", "custom_details": {"a\\u0000": "b\\u0000"}}}'
+    response = deliver(source, body, secret)
+    assert response.status_code == 200, response.content
+    assert Ticket.objects.get().subject == "disk full"
+    assert AlertLink.objects.get().dedup_key == "k"
+    assert deliver(source, b'{"event_action": "trigger"\x00}', secret).status_code == 400
+    assert "\x00" not in QuarantinedAlert.objects.get().raw

@@ -1,6 +1,8 @@
 """/api/v1/: the REST API, its schema (`openapi.json`) and its docs page (`docs`).
 
-No trailing slashes. Anything else under /api/v1/ answers the API's JSON 404.
+No trailing slashes. A wrong path under one of the API's resources answers the API's JSON
+404; other paths under /api/v1/ are left to whoever else mounts endpoints there (the
+monitoring webhooks and the after-hours line of the channels app).
 """
 
 from __future__ import annotations
@@ -55,5 +57,8 @@ urlpatterns = [
     ),
     path("docs", docs.DocsView.as_view(), name="docs"),
     path("docs/assets/<str:name>", docs.docs_asset, name="docs-asset"),
-    re_path(r"^.*$", docs.not_found),
+    re_path(
+        r"^(customers|contacts|contracts|plans|tickets|interventions|invoices|docs)(/.*)?$",
+        docs.not_found,
+    ),
 ]

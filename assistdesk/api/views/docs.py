@@ -85,5 +85,5 @@ def docs_asset(request: HttpRequest, name: str) -> FileResponse:
 
 
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    """Anything under /api/v1/ that is no endpoint: the API's 404 body, not an HTML page."""
+    """A wrong path under an API resource: the API's 404 body, not an HTML page."""
     return JsonResponse({"errors": [item(None, "Not found.", "not_found")]}, status=404)

@@ -364,3 +364,41 @@ def test_ivr_lines_keep_only_a_hash(world: World) -> None:
     when = at("2026-12-05 10:00")
     assert post_pin(world, {"caller": "", "pin": "1"}, when).status_code == 401
     assert post_pin(world, {"caller": "", "pin": "1"}, when, new).status_code == 200
+
+
+def test_staff_manage_the_line_in_the_admin(world: World, settings: Any) -> None:
+    """The rota, lines, locks and attempts pages; the unlock action; a line's secret once."""
+    from django.contrib.auth.models import User
+
+    from assistdesk.channels.models import AfterHoursAccess
+
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }
+    client = Client()
+    client.force_login(User.objects.create_superuser("root", "root@example.test", "pw"))
+    for model in ("oncallshift", "ivrline", "afterhoursaccess", "pinattempt"):
+        assert client.get(f"/admin/channels/{model}/").status_code == 200, model
+    AfterHoursAccess.objects.create(
+        customer=world.customers["acme"], failed_count=10, is_locked_until_reset=True
+    )
+    response = client.post(
+        "/admin/channels/afterhoursaccess/",
+        {"action": "unlock", "_selected_action": [world.customers["acme"].pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    access = AfterHoursAccess.objects.get()
+    assert (access.is_locked_until_reset, access.failed_count) == (False, 0)
+    response = client.post(
+        "/admin/channels/ivrline/add/", {"name": "backup", "language": "en", "is_active": "on"},
+        follow=True,
+    )  # fmt: skip
+    shown = [str(m) for m in response.context["messages"] if "shown this once" in str(m)]
+    secret = shown[0].rsplit(" ", 1)[1]
+    with clock.frozen_at(at("2026-12-05 10:00")):
+        answer = Client().post(
+            reverse("channels:ivr-pin"), {"caller": "", "pin": "1"},
+            content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}",
+        )  # fmt: skip
+    assert answer.json()["result"] == "identify"

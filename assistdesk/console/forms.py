@@ -167,3 +167,36 @@ def show_error(form: forms.Form, error: TicketError | ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class NewTicketForm(forms.Form):
+    """A request taken by the help desk (a phone call, a letter): §2.8 "phone tickets
+    logged by the help desk"."""
+
+    customer = forms.TypedChoiceField(label=_("Customer"), coerce=int)
+    requester = forms.TypedChoiceField(
+        label=_("Requester"), coerce=int, required=False, empty_value=None
+    )
+    origin = forms.ChoiceField(label=_("Origin"), choices=_choices(labels.ORIGINS), initial="phone")
+    subject = forms.CharField(label=_("Subject"), max_length=300)
+    body = forms.CharField(
+        label=_("Request"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    severity = forms.TypedChoiceField(
+        label=_("Severity"), choices=_choices(labels.SEVERITIES), coerce=int, initial=3
+    )
+    urgent = forms.BooleanField(
+        label=_("Urgent"), required=False, help_text=_("Severity 1 is always urgent.")
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=_choices(labels.KINDS))
+
+    def __init__(
+        self,
+        *args: Any,
+        customers: list[tuple[int, str]],
+        contacts: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].choices = [("", "---------"), *customers]  # type: ignore[attr-defined]
+        self.fields["requester"].choices = [("", _("nobody named")), *contacts]  # type: ignore[attr-defined]

@@ -2,11 +2,20 @@
 
 from django.urls import path
 
-from assistdesk.console.views import customers, dashboard, quarantine, queue, ticket, ticket_actions
+from assistdesk.console.views import (
+    customers,
+    dashboard,
+    new_ticket,
+    quarantine,
+    queue,
+    ticket,
+    ticket_actions,
+)
 
 app_name = "console"
 urlpatterns = [
     path("", queue.queue, name="queue"),
+    path("tickets/new/", new_ticket.ticket_new, name="ticket-new"),
     path("tickets/<int:number>/", ticket.ticket_detail, name="ticket"),
     path("tickets/<int:number>/targets/", ticket.ticket_targets, name="ticket-targets"),
     path(

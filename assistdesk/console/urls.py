@@ -29,6 +29,7 @@ urlpatterns = [
         name="ticket-action",
     ),
     path("customers/<slug:key>/", customers.customer_detail, name="customer"),
+    path("invoices/<int:pk>/pdf/", customers.invoice_pdf_view, name="invoice-pdf"),
     path("quarantine/", quarantine.quarantine_list, name="quarantine"),
     path("quarantine/<int:pk>/release/", quarantine.quarantine_release, name="quarantine-release"),
     path("quarantine/<int:pk>/dismiss/", quarantine.quarantine_dismiss, name="quarantine-dismiss"),

@@ -142,3 +142,26 @@ def test_pages_use_the_browser_time_zone(client: Client, farmacia: Desk) -> None
                           ("Not/AZone", "7:05 a.m.")):  # fmt: skip
         client.cookies["tz"] = cookie
         assert shown in client.get(url).content.decode(), cookie
+
+
+def test_accountants_download_invoices_technicians_do_not(client: Client) -> None:
+    from datetime import date
+
+    from assistdesk.billing.models import Invoice
+    from assistdesk.billing.services import billing_run
+    from assistdesk.billing.tests.builders import ACTOR, NOW, contract, customer, plans
+
+    p = plans({"key": "expert", "currency": "EUR", "fees": {"monthly": "300"}})
+    paris = customer("paris", country="FR", currency="EUR", language="fr", vat_rate=Decimal(20))
+    contract(paris, p["expert"], date(2026, 1, 1))
+    billing_run(period="2026-01", invoice_on=date(2026, 1, 31), actor=ACTOR, now=NOW)
+    invoice = Invoice.objects.get()
+    client.force_login(staff(Role.ACCOUNTANT))
+    page = client.get(reverse("console:customer", args=["paris"])).content.decode()
+    url = reverse("console:invoice-pdf", args=[invoice.pk])
+    assert f'href="{url}"' in page and invoice.number in page
+    assert "360,00 EUR" not in page and "360.00 EUR" in page  # English formats
+    pdf = client.get(url)
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    client.force_login(staff(Role.TECHNICIAN, "marco"))
+    assert client.get(url).status_code == 403

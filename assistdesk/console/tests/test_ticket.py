@@ -225,3 +225,18 @@ def test_sla_panel_refresh(client: Client, ticket: Ticket) -> None:
     response = tech.get(reverse("console:ticket-targets", args=[ticket.number]))
     panel = response.content.decode()
     assert panel.lstrip().startswith('<section id="sla-targets"') and "data-due=" in panel
+
+
+def test_intervention_report_pdf(client: Client, ticket: Ticket) -> None:
+    now = clock.now()
+    intervention = services.intervention_log(
+        ticket=ticket, mode="remote", activity="support", start_at=now - timedelta(hours=2),
+        end_at=now - timedelta(hours=1), resolved=True, actor="t", now=now,
+    )  # fmt: skip
+    tech = signed_in(client, staff(Role.TECHNICIAN))
+    url = reverse("console:intervention-report", args=[ticket.number, intervention.pk])
+    assert f'href="{url}"' in tech.get(page(ticket)).content.decode()
+    response = tech.get(url)
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    other = reverse("console:intervention-report", args=[ticket.number + 1, intervention.pk])
+    assert tech.get(other).status_code == 404

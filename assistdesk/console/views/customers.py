@@ -6,7 +6,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from assistdesk.billing.models import Invoice
+from assistdesk.billing.documents import invoice_pdf
+from assistdesk.billing.models import Invoice, InvoiceDocument
 from assistdesk.common import clock
 from assistdesk.console.access import StaffRequest, console_view
 from assistdesk.contracts.models import Contract
@@ -51,3 +52,15 @@ def customer_detail(request: StaffRequest, key: str) -> HttpResponse:
         "now": now,
     }
     return render(request, "console/customer.html", context)
+
+
+@console_view("billing.view_invoice")
+def invoice_pdf_view(request: StaffRequest, pk: int) -> HttpResponse:
+    """An issued invoice or credit note as PDF: the copy sent when there is one (an
+    issued invoice never changes), else rendered now from the same rows."""
+    invoice = get_object_or_404(Invoice, pk=pk)
+    stored = InvoiceDocument.objects.filter(invoice=invoice).first()
+    content = bytes(stored.pdf) if stored is not None else invoice_pdf(invoice)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+    return response

@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from assistdesk.accounts.forms import ThrottleMixin
+from assistdesk.portal.scoping import portal_contact
 from assistdesk.tickets.errors import TicketError
 
 MAX_FILES = 5
@@ -18,16 +20,15 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 SUBJECT_MAX = 300
 
 
-class PortalAuthenticationForm(AuthenticationForm):
+class PortalAuthenticationForm(ThrottleMixin, AuthenticationForm):
     """Django's login form that lets in customer contacts only: a staff account, or an
     account not linked to a contact, is refused with the same words as a wrong password
-    so the portal's login says nothing about who has a staff account."""
+    so the portal's login says nothing about who has a staff account. The accounts app's
+    throttle stands in front of it, as on the staff login; a refusal counts as a failure."""
 
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
-        from assistdesk.customers.models import Contact
-
-        if user.is_staff or user.is_superuser or not Contact.objects.filter(user=user).exists():
+        if portal_contact(user) is None:
             raise self.get_invalid_login_error()
 
 

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assistdesk.billing.models import Invoice, InvoiceDocument, Statement
+from assistdesk.common import clock
 from assistdesk.contracts.models import BucketKind, Contract
 from assistdesk.contracts.selectors import (
     AllowanceLine,
@@ -37,6 +38,7 @@ from assistdesk.contracts.selectors import (
     customer_buckets,
 )
 from assistdesk.customers.models import Contact, Customer
+from assistdesk.portal import language
 from assistdesk.tickets.models import Attachment, Intervention, Message, Ticket
 from assistdesk.tickets.selectors import ticket_thread
 from assistdesk.tickets.states import QUEUED_STATES, TicketState
@@ -100,18 +102,20 @@ class PortalContext:
 def portal_context(request: HttpRequest) -> PortalContext | None:
     """The contact behind the request, or None when the user is not a portal user (staff
     accounts and users without a contact never are)."""
-    user = request.user
-    if not user.is_authenticated or user.is_staff or user.is_superuser:
-        return None
-    contact = Contact.objects.select_related("customer").filter(user=user).first()
+    contact = portal_contact(request.user)
     if contact is None:
         return None
     return PortalContext(contact=contact, customer=contact.customer, zone=_zone(contact.customer))
 
 
-def _zone(customer: Customer) -> ZoneInfo:
-    from assistdesk.common import clock
+def portal_contact(user: Any) -> Contact | None:
+    """The contact a user signs in as; None for staff and for users without a contact."""
+    if not user.is_authenticated or user.is_staff or user.is_superuser:
+        return None
+    return Contact.objects.select_related("customer").filter(user=user).first()
 
+
+def _zone(customer: Customer) -> ZoneInfo:
     found = contracts_in_force(customer=customer, at=clock.now())
     return found[0].plan.calendar.zone() if found else ZoneInfo("UTC")
 
@@ -143,8 +147,14 @@ def portal_view(*methods: str) -> Callable[[PortalView], PortalView]:
                 request.method == "HEAD" and "GET" in allowed
             ):
                 return HttpResponseNotAllowed(allowed)
+            first_visit = (
+                None if language.has_chosen(request) else language.activate_for(portal.contact)
+            )
             with timezone.override(portal.zone):
-                return with_security_headers(view(request, portal, *args, **kwargs))
+                response = view(request, portal, *args, **kwargs)
+            if first_visit is not None:
+                language.remember(response, first_visit)
+            return with_security_headers(response)
 
         wrapper.portal_methods = allowed  # type: ignore[attr-defined]
         return wrapper

@@ -288,3 +288,29 @@ def test_pages_forbid_inline_code_and_carry_none(client: Client, world: World) -
         assert not re.search(r"<script(?![^>]*\bsrc=)", body), url
         assert not re.search(r"\son[a-z]+\s*=", body), url
         assert "style=" not in body, url
+
+
+def test_the_portal_login_is_throttled_like_the_staff_login(client: Client, world: World) -> None:
+    url = reverse("portal:login")
+    for _ in range(5):
+        client.post(url, {"username": "alfa-boss", "password": "wrong"})
+    refused = client.post(url, {"username": "alfa-boss", "password": PASSWORD})
+    assert refused.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert "Too many failed logins" in text(refused)
+    # another company's contact, from the same address, is not locked by it
+    other = client.post(url, {"username": "beta-boss", "password": PASSWORD})
+    assert other.status_code == 302
+
+
+def test_a_contact_signed_in_elsewhere_gets_their_language_on_the_first_portal_page(
+    client: Client, world: World
+) -> None:
+    """Signed in through /accounts/login/ (no language chosen yet): the contact's."""
+    signed_in(client, world.a.authorised)
+    first = client.get(reverse("portal:home"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Ciao, Alfa Authorised" in text(first)
+    assert first.cookies["django_language"].value == "it"
+    # a choice made afterwards is kept
+    client.post(reverse("set_language"), {"language": "fr", "next": reverse("portal:home")})
+    assert "Bonjour, Alfa Authorised" in text(client.get(reverse("portal:home")))

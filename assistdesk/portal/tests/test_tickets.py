@@ -122,8 +122,9 @@ def test_an_empty_reply_is_refused(alfa: Client, world: World) -> None:
 
 
 def test_an_authorised_contact_opens_a_web_request_with_a_file(alfa: Client, world: World) -> None:
+    alfa.cookies["django_language"] = "en"
     page = text(alfa.get(reverse("portal:ticket-new")))
-    assert "High: blocking" in page or "blocking" in page.lower()
+    assert "High: blocking, a system or service you need to work has stopped" in page
     response = alfa.post(
         reverse("portal:ticket-new"),
         {

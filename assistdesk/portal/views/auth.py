@@ -10,18 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
-from django.utils import translation
 
-from assistdesk.customers.models import Contact
+from assistdesk.portal import language, scoping
 from assistdesk.portal.forms import PortalAuthenticationForm
 from assistdesk.portal.scoping import with_security_headers
-
-SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
 
 class PortalLoginView(auth_views.LoginView):
@@ -36,20 +32,10 @@ class PortalLoginView(auth_views.LoginView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        contact = Contact.objects.select_related("customer").get(user=form.get_user())
-        language = contact.language_or_customers
-        if language in SUPPORTED:
-            translation.activate(language)
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                language,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                path=settings.LANGUAGE_COOKIE_PATH,
-                domain=settings.LANGUAGE_COOKIE_DOMAIN,
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            )
+        contact = scoping.portal_contact(form.get_user())
+        chosen = language.activate_for(contact) if contact is not None else None
+        if chosen is not None:
+            language.remember(response, chosen)
         return response
 
 

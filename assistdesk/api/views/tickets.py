@@ -44,19 +44,18 @@ NUMBER_MAX = 2**31 - 1
 READ_WRITE = {"GET": Scope.TICKETS_READ, "POST": Scope.TICKETS_WRITE}
 
 
-def _detail(view: ApiView, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
-    fresh = queries.ticket(view.token.customer, ticket.number)
-    context = {"ticket_rating": ticket_selectors.ticket_rating}
-    return Response(TicketDetailSerializer(fresh, context=context).data, status=code)
+def _detail(ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
+    """The ticket as read by `queries.ticket` or as a service returned it (relations
+    loaded); its targets are read if they were not, its rating only once it is closed."""
+    if "targets" not in getattr(ticket, "_prefetched_objects_cache", {}):
+        queries.with_targets(ticket)
+    rating = ticket_selectors.ticket_rating if ticket.state == "closed" else _no_rating
+    data = TicketDetailSerializer(ticket, context={"ticket_rating": rating}).data
+    return Response(data, status=code)
 
 
-def _created(ticket: Ticket) -> Response:
-    """A ticket just opened, as the service returned it (its relations are loaded): only
-    its targets are read. It has no rating yet: that comes with closing."""
-    queries.with_targets(ticket)
-    context = {"ticket_rating": lambda ticket: None}
-    data = TicketDetailSerializer(ticket, context=context).data
-    return Response(data, status=status.HTTP_201_CREATED)
+def _no_rating(*, ticket: Ticket) -> None:
+    return None  # a ticket is rated when it closes (§2.6): an open one has no rating
 
 
 def _ticket(view: ApiView, number: int) -> Ticket:
@@ -105,7 +104,7 @@ class TicketList(ApiView):
         ticket = ticket_services.ticket_create(
             customer=customer, **values, actor=self.actor, now=clock.now()
         )
-        return _created(ticket)
+        return _detail(ticket, status.HTTP_201_CREATED)
 
 
 class TicketDetail(ApiView):
@@ -113,7 +112,7 @@ class TicketDetail(ApiView):
 
     @extend_schema(responses=TicketDetailSerializer)
     def get(self, request: Request, number: int) -> Response:
-        return _detail(self, _ticket(self, number))
+        return _detail(_ticket(self, number))
 
 
 class TicketMessages(ApiView):
@@ -175,13 +174,13 @@ class TicketTransitions(ApiView):
             if self.token.user is None:
                 raise exceptions.PermissionDenied("assigning needs a dispatcher's own token")
             assignee = _staff(values["assignee"], "assignee")
-            ticket_services.ticket_assign(
+            moved = ticket_services.ticket_assign(
                 ticket=ticket, assignee=assignee, actor_user=self.token.user, now=now
             )
         elif action == "acknowledge":
-            ticket_services.ticket_acknowledge(ticket=ticket, actor=actor, now=now)
+            moved = ticket_services.ticket_acknowledge(ticket=ticket, actor=actor, now=now)
         elif action == "transition":
-            ticket_services.ticket_transition(
+            moved = ticket_services.ticket_transition(
                 ticket=ticket, to_state=values["to_state"], reason=reason, actor=actor, now=now
             )
         else:
@@ -191,8 +190,8 @@ class TicketTransitions(ApiView):
                 "close": ticket_services.ticket_close,
                 "reopen": ticket_services.ticket_reopen,
             }[action]
-            move(ticket=ticket, reason=reason, actor=actor, now=now)
-        return _detail(self, ticket)
+            moved = move(ticket=ticket, reason=reason, actor=actor, now=now)
+        return _detail(moved)
 
 
 class TicketHistory(ApiView):

@@ -239,6 +239,7 @@ def interventions(portal: PortalContext) -> QuerySet[Intervention]:
     return (
         Intervention.objects.filter(ticket__customer=portal.customer)
         .select_related("ticket", "technician")
+        .prefetch_related("parts")  # `minutes` reads them (the remote-tool minimum)
         .order_by("-start_at", "-id")
     )
 

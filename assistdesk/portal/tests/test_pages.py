@@ -5,6 +5,8 @@ costs whatever its length."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,8 +14,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from assistdesk.billing.models import BillingPeriod, Invoice
 from assistdesk.customers.tests.factories import ContactFactory
 from assistdesk.portal.tests.conftest import PASSWORD, World, at, signed_in
+from assistdesk.tickets import services
 from assistdesk.tickets.tests.factories import open_ticket
 
 pytestmark = pytest.mark.django_db
@@ -235,6 +239,56 @@ def test_invoice_statement_and_report_lists_cost_bounded_queries(
     for name in ("portal:invoices", "portal:statements", "portal:reports"):
         with django_assert_max_num_queries(8):
             assert alfa.get(reverse(name)).status_code == 200
+
+
+def test_reports_list_query_count_does_not_grow_with_the_list(
+    alfa: Client, world: World, django_assert_max_num_queries: Any
+) -> None:
+    ticket = world.a.open_ticket
+    for n in range(12):
+        start = at("2026-04-15 09:00") + timedelta(minutes=5 * n)
+        services.intervention_log(
+            ticket=ticket,
+            mode="remote",
+            activity="support",
+            start_at=start,
+            end_at=start + timedelta(minutes=4),
+            actor="user:1",
+            now=at("2026-04-15 11:00"),
+        )
+    with django_assert_max_num_queries(8):
+        response = alfa.get(reverse("portal:reports"))
+    assert text(response).count(reverse("portal:ticket", args=[ticket.number])) == 12
+
+
+def test_an_invoice_without_a_stored_pdf_is_rendered_from_its_rows(
+    alfa: Client, world: World
+) -> None:
+    period = BillingPeriod.objects.create(
+        key="2026-02", starts_on=date(2026, 2, 1), ends_on=date(2026, 2, 28)
+    )
+    bare = Invoice.objects.create(
+        customer=world.a.customer,
+        period=period,
+        series="T",
+        year=2026,
+        sequence=99,
+        number="T-2026-0099",
+        issued_on=date(2026, 3, 1),
+        issued_at=at("2026-03-01 06:00"),
+        actor="test",
+        customer_name=world.a.customer.name,
+        customer_country="IT",
+        language="it",
+        currency="EUR",
+        net_amount=Decimal("10.00"),
+        vat_amount=Decimal("2.20"),
+        total_amount=Decimal("12.20"),
+        vat_rate=Decimal("22"),
+    )
+    pdf = alfa.get(reverse("portal:invoice-pdf", args=[bare.pk]))
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
 
 
 def test_reports_list_and_pdf(alfa: Client, world: World) -> None:

@@ -51,8 +51,14 @@ urlpatterns = [
     *resources,
     path(
         "openapi.json",
-        # Only the API's own endpoints, with their full /api/v1/ paths.
-        docs.SchemaView.as_view(patterns=[path("api/v1/", include((resources, "api")))]),
+        # Everything served under /api/v1/: the API's resources and the channels' endpoints
+        # (monitoring webhooks, the after-hours line), with their full paths.
+        docs.SchemaView.as_view(
+            patterns=[
+                path("api/v1/", include((resources, "api"))),
+                path("api/v1/", include("assistdesk.channels.urls")),
+            ]
+        ),
         name="schema",
     ),
     path("docs", docs.DocsView.as_view(), name="docs"),

@@ -39,6 +39,9 @@ def test_the_schema_is_served_as_openapi_3(world: World) -> None:
     paths = schema["paths"]
     assert all(path.startswith("/api/v1/") for path in paths)
     assert {"get", "post"} <= set(paths["/api/v1/tickets"])
+    # The channels' endpoints under /api/v1/ are documented in the same schema.
+    assert "/api/v1/ivr/pin" in paths
+    assert any(path.startswith("/api/v1/alerts/alertmanager/") for path in paths)
     post = paths["/api/v1/tickets/{number}/transitions"]["post"]
     assert {"200", "400", "401", "403", "404", "409", "422"} <= set(post["responses"])
     assert any(p["name"] == "Idempotency-Key" for p in post["parameters"])

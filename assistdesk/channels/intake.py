@@ -9,18 +9,28 @@ A crash between 2 and 3 leaves committed messages unseen; the next run fetches t
 again and the unique Message-ID makes each a no-op before it is flagged. A crash before
 2 commits leaves nothing behind but the unseen messages. The receipt time is the IMAP
 INTERNALDATE (when the server got the message), not when we polled.
+
+One fetcher per mailbox at a time (two would be harmless thanks to the dedupe, but
+wasteful): the lock belongs to the fetching process — a PostgreSQL advisory lock of its
+database session, an flock on a file beside the SQLite database — so a worker killed
+with SIGKILL releases it at once and the next run goes on where it stopped. A lease
+with a deadline would keep the mailbox blocked for the length of the lease instead.
+`Mailbox.locked_until` only shows a dispatcher that a fetch is under way.
 """
 
 from __future__ import annotations
 
+import fcntl
 import imaplib
 import logging
 import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import DatabaseError, connection, transaction
 from imap_tools import AND, BaseMailBox, MailBox, MailboxLoginError, MailBoxUnencrypted
 from imap_tools.consts import MailMessageFlags
 
@@ -30,7 +40,7 @@ from assistdesk.channels.services import inbound_ingest
 log = logging.getLogger(__name__)
 
 FETCH_BATCH = 50
-MAILBOX_LEASE = timedelta(minutes=10)
+MAILBOX_LEASE = timedelta(minutes=10)  # shown as "being fetched until"; not the lock
 IMAP_TIMEOUT = 60  # seconds
 
 _UID = re.compile(rb"UID (\d+)")
@@ -113,12 +123,51 @@ def _open(mailbox: Mailbox) -> BaseMailBox:
     return cls(mailbox.host, port=mailbox.port, timeout=IMAP_TIMEOUT)
 
 
-def _acquire(mailbox: Mailbox, now: datetime) -> bool:
-    return bool(
-        Mailbox.objects.filter(pk=mailbox.pk)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .update(locked_until=now + MAILBOX_LEASE)
-    )
+# "MAIL" in the high half of the advisory lock key, the mailbox's pk in the low half.
+_ADVISORY_CLASS = 0x4D41494C << 32
+_LOCAL_LOCKS: dict[tuple[str, int], threading.Lock] = {}
+
+
+@contextmanager
+def mailbox_lock(mailbox_pk: int) -> Iterator[bool]:
+    """Hold the mailbox's fetch lock while inside; yields False if another process has it.
+
+    The lock dies with its holder (module docstring): PostgreSQL releases a session's
+    advisory locks when its connection ends, the kernel releases an flock when the
+    process ends. An in-memory SQLite database has no other process: a thread lock.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_ADVISORY_CLASS | mailbox_pk])
+            held = bool(cursor.fetchone()[0])
+        try:
+            yield held
+        finally:
+            if held:
+                # A lost connection took the lock with it: nothing to release then.
+                with suppress(DatabaseError), connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [_ADVISORY_CLASS | mailbox_pk])
+        return
+    name = str(connection.settings_dict["NAME"])
+    if name == ":memory:" or "mode=memory" in name:
+        lock = _LOCAL_LOCKS.setdefault((name, mailbox_pk), threading.Lock())
+        held = lock.acquire(blocking=False)
+        try:
+            yield held
+        finally:
+            if held:
+                lock.release()
+        return
+    with open(f"{name}.mailbox-{mailbox_pk}.lock", "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _mark_done(box: BaseMailBox, mailbox: Mailbox, uids: list[str]) -> None:
@@ -129,12 +178,47 @@ def _mark_done(box: BaseMailBox, mailbox: Mailbox, uids: list[str]) -> None:
         box.move(uids, mailbox.processed_folder)
 
 
-def fetch_mailbox(mailbox: Mailbox, *, now: datetime, limit: int = 500) -> FetchReport:
-    """Fetch up to `limit` unseen messages of one mailbox (see the module docstring)."""
+Progress = Callable[[str, int], None]
+
+
+def _no_progress(step: str, count: int) -> None:
+    return None
+
+
+def fetch_mailbox(
+    mailbox: Mailbox,
+    *,
+    now: datetime,
+    limit: int = 500,
+    batch_size: int = FETCH_BATCH,
+    progress: Progress = _no_progress,
+) -> FetchReport:
+    """Fetch up to `limit` unseen messages of one mailbox (see the module docstring).
+
+    `progress(step, count)` is told of each batch: "fetched" (its bytes are here, the
+    transaction starts), "committed" (stored and routed), "flagged" (marked seen).
+    """
     report = FetchReport(mailbox=mailbox.name)
-    if not _acquire(mailbox, now):
-        report.errors.append("another worker is fetching this mailbox")
-        return report
+    with mailbox_lock(mailbox.pk) as held:
+        if not held:
+            report.errors.append("another worker is fetching this mailbox")
+            return report
+        Mailbox.objects.filter(pk=mailbox.pk).update(locked_until=now + MAILBOX_LEASE)
+        _fetch_locked(
+            mailbox, report, now=now, limit=limit, batch_size=batch_size, progress=progress
+        )
+    return report
+
+
+def _fetch_locked(
+    mailbox: Mailbox,
+    report: FetchReport,
+    *,
+    now: datetime,
+    limit: int,
+    batch_size: int,
+    progress: Progress,
+) -> None:
     error = ""
     try:
         with _open(mailbox).login(
@@ -143,9 +227,10 @@ def fetch_mailbox(mailbox: Mailbox, *, now: datetime, limit: int = 500) -> Fetch
             if mailbox.processed_folder and not box.folder.exists(mailbox.processed_folder):
                 box.folder.create(mailbox.processed_folder)
             uids = box.uids(AND(seen=False))[:limit]
-            for start in range(0, len(uids), FETCH_BATCH):
+            for start in range(0, len(uids), batch_size):
                 done: list[str] = []
-                fetched_batch = fetch_raw(box, uids[start : start + FETCH_BATCH])
+                fetched_batch = fetch_raw(box, uids[start : start + batch_size])
+                progress("fetched", len(fetched_batch))
                 # One transaction per batch: a commit (an fsync) per message would be
                 # the slowest part of intake. Each message still routes in a savepoint.
                 with transaction.atomic():
@@ -161,9 +246,11 @@ def fetch_mailbox(mailbox: Mailbox, *, now: datetime, limit: int = 500) -> Fetch
                         report.stored += result.created
                         report.duplicates += not result.created
                         done.append(fetched.uid)
+                progress("committed", len(done))
                 # Every message in `done` is committed: now, and only now, the server
                 # may forget about them.
                 _mark_done(box, mailbox, done)
+                progress("flagged", len(done))
     except (MailboxLoginError, imaplib.IMAP4.error, OSError) as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         report.errors.append(error)
@@ -172,7 +259,6 @@ def fetch_mailbox(mailbox: Mailbox, *, now: datetime, limit: int = 500) -> Fetch
         Mailbox.objects.filter(pk=mailbox.pk).update(
             locked_until=None, last_fetched_at=now, last_error=error
         )
-    return report
 
 
 def fetch_all(*, now: datetime, limit: int = 500) -> list[FetchReport]:

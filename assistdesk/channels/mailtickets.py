@@ -129,7 +129,9 @@ def create_ticket_from_message(
         raise QuarantineMessage(f"{REASON_OTHER_CUSTOMER} (by {thread.how})")
     if thread is None and not sender.is_authorised:
         raise QuarantineMessage(REASON_NOT_AUTHORISED)
-    contact = Contact.objects.select_related("customer").get(pk=sender.contact_id)
+    contact = sender.contact or Contact.objects.select_related("customer").get(
+        pk=sender.contact_id
+    )
     if thread is not None:
         return _reply(message, contact, thread.ticket_id, now=now)
     return _new_ticket(message, contact, now=now)
@@ -197,16 +199,18 @@ def _new_ticket(message: InboundMessage, contact: Contact, *, now: datetime) -> 
             body_html=message.body_html,
             received_at=message.received_at,
             mail_message_id=message.message_id,
+            # Acknowledged at once (the notification goes with it), unless a robot wrote:
+            # then nobody is told and a dispatcher acknowledges when they look at it.
+            acknowledged_by="" if message.must_not_answer else SYSTEM_ACTOR,
             actor=actor,
             now=now,
         )
     except TicketError as error:  # e.g. the plan takes no requests by e-mail
         raise QuarantineMessage(f"refused by the ticket: {error}") from error
-    request = Message.objects.filter(ticket=ticket).order_by("id").first()
-    if request is not None:
-        _attach(message, attachments, request, actor=actor, now=now)
-    if not message.must_not_answer:
-        tickets.ticket_acknowledge(ticket=ticket, actor=SYSTEM_ACTOR, now=now)
+    if attachments:
+        request = Message.objects.filter(ticket=ticket).order_by("id").first()
+        if request is not None:
+            _attach(message, attachments, request, actor=actor, now=now)
     return TicketLink("ticket", f"ticket:{ticket.pk}")
 
 
@@ -221,7 +225,11 @@ def _first_word(text: str) -> str:
 def _reply(
     message: InboundMessage, contact: Contact, ticket_id: int, *, now: datetime
 ) -> TicketLink:
-    ticket = Ticket.objects.select_related("customer").get(pk=ticket_id)
+    state, requester_id, number = (
+        Ticket.objects.filter(pk=ticket_id).values_list("state", "requester_id", "number").get()
+    )
+    # The services lock and read the ticket themselves: the key is all they need.
+    ticket = Ticket(pk=ticket_id, state=state, requester_id=requester_id, number=number)
     if ticket.state == TicketState.CLOSED:
         raise QuarantineMessage(f"{REASON_CLOSED} ({ticket.reference})")
     attachments = _attachments(message)

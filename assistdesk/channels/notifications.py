@@ -27,12 +27,13 @@ Context each notification expects (besides `contact_name` and `provider_name`):
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from django.template import Context, TemplateDoesNotExist, engines
-from django.template.backends.django import DjangoTemplates
+from django.conf import settings
+from django.template import Context, Engine, TemplateDoesNotExist
 from django.utils import timezone, translation
 
 from assistdesk.channels.mail.classify import ticket_tag
@@ -82,10 +83,17 @@ def normalise_language(language: str | None) -> str:
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def _engine() -> Any:
-    backend = engines["django"]
-    assert isinstance(backend, DjangoTemplates)
-    return backend.engine
+@functools.lru_cache(maxsize=4)
+def _engine_for(dirs: tuple[str, ...], debug: bool) -> Engine:
+    # A plain engine: the project's would first import every app's template tags (REST
+    # framework, requests, ...), seconds and megabytes a mail worker does not need.
+    return Engine(dirs=list(dirs), app_dirs=True, debug=debug)
+
+
+def _engine() -> Engine:
+    """The project's template folders and apps, without its tag libraries."""
+    dirs = cast(list[Any], settings.TEMPLATES[0].get("DIRS") or [])
+    return _engine_for(tuple(str(d) for d in dirs), settings.DEBUG)
 
 
 def _template(name: str, language: str, extension: str) -> Any | None:

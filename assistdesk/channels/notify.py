@@ -35,6 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 
 from assistdesk.channels.models import InboundMessage
@@ -69,21 +70,19 @@ def person_name(user: Any) -> str:
     return str(user.get_full_name() or user.get_username())
 
 
-def _request_mail_id(ticket: Ticket) -> str:
-    """The Message-ID of the mail that opened the ticket ("" when it did not come by mail)."""
-    return (
+def _request_mail(ticket: Ticket) -> tuple[str, bool]:
+    """The Message-ID of the mail that opened the ticket ("" when it did not come by mail),
+    and whether a robot wrote it (auto-generated: nobody reads our answer)."""
+    robot = InboundMessage.objects.filter(
+        message_id=OuterRef("mail_message_id"), is_auto_generated=True
+    )
+    row = (
         Message.objects.filter(ticket=ticket, kind=MessageKind.REQUEST)
         .exclude(mail_message_id="")
-        .values_list("mail_message_id", flat=True)
+        .values_list("mail_message_id", Exists(robot))
         .first()
-    ) or ""
-
-
-def _is_robot_ticket(root: str) -> bool:
-    return (
-        bool(root)
-        and InboundMessage.objects.filter(message_id=root, is_auto_generated=True).exists()
     )
+    return (row[0], bool(row[1])) if row is not None else ("", False)
 
 
 def _base_context(ticket: Ticket) -> dict[str, Any]:
@@ -110,8 +109,8 @@ def _queue(
     requester = ticket.requester
     if requester is None or not requester.email:
         return
-    root = _request_mail_id(ticket) if ticket.origin == "email" else ""
-    if _is_robot_ticket(root):
+    root, is_robot = _request_mail(ticket) if ticket.origin == "email" else ("", False)
+    if is_robot:
         return  # a monitoring system's mail: nobody reads the answer, a robot may reply
     outbox_enqueue_notification(
         name=name,

@@ -18,7 +18,7 @@ a ticket, but the message carries `must_not_answer` and nothing is sent back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
 from typing import Literal
@@ -26,6 +26,7 @@ from typing import Literal
 from django.conf import settings
 
 from assistdesk.channels.models import InboundMessage, InboundStatus, OutboxMessage
+from assistdesk.customers.models import Contact
 from assistdesk.customers.selectors import contact_by_email
 
 REASON_UNKNOWN_SENDER = "unknown sender"
@@ -41,6 +42,8 @@ class Sender:
     customer_id: int
     is_authorised: bool
     language: str
+    # The row it was read from (with its customer), so the router need not read it again.
+    contact: Contact | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ def lookup_sender(address: str) -> list[Sender]:
             customer_id=contact.customer_id,
             is_authorised=contact.is_authorised,
             language=contact.language_or_customers,
+            contact=contact,
         )
         # An authorised record of a customer wins over a non-authorised one of the same.
         if contact.customer_id not in found or sender.is_authorised:

@@ -96,12 +96,12 @@ def inbound_ingest(
         stored = _header_section(raw)
         error = f"message too large ({len(raw) // (1024 * 1024)} MiB); original left on server"
     parsed = parse(stored, received_at=received_at)
-    existing = (
-        InboundMessage.objects.filter(message_id=parsed.message_id)
-        .defer("raw", "body_text", "visible_text", "body_html")
-        .first()
-    )
-    if existing is not None:
+    if InboundMessage.objects.filter(message_id=parsed.message_id).exists():
+        existing = (
+            InboundMessage.objects.filter(message_id=parsed.message_id)
+            .defer("raw", "body_text", "visible_text", "body_html")
+            .get()
+        )
         return IngestResult(existing, created=False)
     fields = _message_fields(parsed)
     if error:

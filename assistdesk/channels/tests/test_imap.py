@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from assistdesk.channels import intake
 from assistdesk.channels.models import InboundMessage, InboundSource, InboundStatus, OutboxMessage
@@ -155,12 +158,43 @@ def test_a_wrong_password_is_reported_not_raised(imap, mailbox):
     assert mailbox.locked_until is None
 
 
+@contextmanager
+def held_elsewhere(mailbox):
+    """Another worker (a thread with its own database connection) holds the fetch lock."""
+    taken, release = threading.Event(), threading.Event()
+
+    def other_worker():
+        try:
+            with intake.mailbox_lock(mailbox.pk) as held:
+                assert held
+                taken.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    assert taken.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join()
+
+
 def test_a_mailbox_being_fetched_elsewhere_is_skipped(imap, mailbox):
     imap.append(eml("plain_utf8_it.eml"))
-    type(mailbox).objects.filter(pk=mailbox.pk).update(locked_until=NOW + timedelta(minutes=5))
-    report = intake.fetch_mailbox(mailbox, now=NOW)
+    with held_elsewhere(mailbox):
+        report = intake.fetch_mailbox(mailbox, now=NOW)
     assert report.fetched == 0 and report.errors == ["another worker is fetching this mailbox"]
-    assert intake.fetch_mailbox(mailbox, now=NOW + timedelta(minutes=6)).stored == 1
+    assert intake.fetch_mailbox(mailbox, now=NOW).stored == 1
+
+
+def test_a_lease_left_by_a_killed_worker_does_not_block_the_mailbox(imap, mailbox):
+    # The lock died with its process; the "being fetched until" it wrote stays behind.
+    imap.append(eml("plain_utf8_it.eml"))
+    type(mailbox).objects.filter(pk=mailbox.pk).update(locked_until=NOW + timedelta(minutes=9))
+    assert intake.fetch_mailbox(mailbox, now=NOW).stored == 1
 
 
 def test_fetchmail_command_and_task_poll_every_active_mailbox(imap, mailbox, capsys):

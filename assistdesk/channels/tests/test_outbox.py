@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -226,3 +227,48 @@ def test_concurrent_senders_never_send_a_row_twice(smtp):
     assert len(set(received)) == count
     assert set(OutboxMessage.objects.values_list("attempts", flat=True)) == {1}
     assert sum(1 for r in reports if r.sent) > 1, "the senders did not actually overlap"
+
+
+def drain(now: datetime, *, until: datetime) -> datetime:
+    """Run the sender every minute (as the scheduler does) until nothing is left to send."""
+    while OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists():
+        assert now < until, "the outbox did not drain"
+        sending.send_due(now=now)
+        now += timedelta(minutes=1)
+    return now
+
+
+@pytest.mark.django_db
+def test_a_long_outage_every_queued_notification_goes_out_once_it_is_back(smtp):
+    rows = [enqueue(i) for i in range(250)]
+    smtp.stop()
+    now = NOW
+    for _ in range(5):  # down for five scheduler ticks
+        sending.send_due(now=now)
+        now += timedelta(minutes=1)
+    assert not smtp.received
+    assert not OutboxMessage.objects.filter(status=OutboxStatus.FAILED).exists()
+
+    smtp.start()
+    drain(now, until=now + timedelta(hours=1))
+
+    received = Counter(r.message_id for r in smtp.received)
+    assert set(received) == {r.message_id for r in rows}
+    assert set(received.values()) == {1}  # none twice
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {OutboxStatus.SENT}
+
+
+@pytest.mark.django_db
+def test_a_server_that_goes_away_mid_batch_loses_and_repeats_nothing(smtp):
+    rows = [enqueue(i) for i in range(120)]
+    smtp.collector.refuse_after = 40  # then "421 shutting down" for every message
+
+    first = sending.send_due(now=NOW)
+    assert first.sent == 40 and first.failed == 0
+    smtp.collector.refuse_after = None  # back
+
+    drain(NOW + timedelta(minutes=1), until=NOW + timedelta(hours=1))
+
+    received = Counter(r.message_id for r in smtp.received)
+    assert set(received) == {r.message_id for r in rows}
+    assert set(received.values()) == {1}

@@ -1,0 +1,106 @@
+"""Mail intake: N generated messages from a local IMAP mailbox into tickets and replies.
+
+Builds a throw-away database (a temporary SQLite file; with DATABASE_URL pointing at a
+PostgreSQL server, a fresh database created there and dropped afterwards), starts a
+throw-away Dovecot (as the tests do), and generates N messages with the shared seeded
+generator (`shared/bench/gen_emails.py`: 30 % replies that thread to the tickets opened
+earlier in the run, auto-replies, bounces, monitoring alerts, malformed mail). Every
+sender is an authorised contact of its domain's customer, under a contract with an SLA.
+The messages are delivered to the mailbox (IMAP APPEND, with their arrival times), then
+one `fetch_mailbox` run is timed: fetch, parse, store, thread, open tickets or add
+replies with their attachments, acknowledge (outbox) and mark seen. The result is
+checked against the generator's manifest before anything is printed.
+
+    .venv/bin/python bench/mail_ingest.py [--count N] [--profile]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/python bench/mail_ingest.py
+
+prints one line:
+    mail-ingest: N messages in S s, R msg/s, peak RSS M MiB
+(peak RSS is the whole process's, setup included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from assistdesk.channels.testing.database import throwaway_database
+
+SEED = 20260414
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--profile", action="store_true", help="cProfile the timed run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="assistdesk-mail-bench-") as folder:
+        os.environ["ASSISTDESK_VAR_DIR"] = folder  # attachments land here
+        os.environ["DEFAULT_FROM_EMAIL"] = "IT Helpdesk <support@helpdesk.example>"
+        with throwaway_database() as url:
+            os.environ["DATABASE_URL"] = url
+            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "assistdesk.settings")
+            return run(args.count, Path(folder), profile=args.profile)
+
+
+def run(count: int, folder: Path, *, profile: bool) -> int:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from assistdesk.channels import intake
+    from assistdesk.channels.models import Mailbox
+    from assistdesk.channels.testing.dovecot import ImapBox, start_dovecot
+    from assistdesk.channels.testing.mailload import build_customers, generate, verdict
+    from assistdesk.common import clock
+
+    call_command("migrate", verbosity=0)
+    mails = generate(count, folder, seed=SEED)
+    build_customers(mails, now=clock.now())
+    server = start_dovecot()
+    try:
+        ImapBox(server).append_many([m.raw for m in mails])
+        mailbox = Mailbox.objects.create(
+            name="support", host=server.host, port=server.port, use_ssl=False,
+            username=server.user, password=server.password,
+        )  # fmt: skip
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        started, cpu_started = time.perf_counter(), time.process_time()
+        report = intake.fetch_mailbox(mailbox, now=clock.now(), limit=count)
+        elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+        if profiler is not None:
+            import pstats
+
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+    finally:
+        server.stop()
+    result = verdict(mails)
+    if report.errors or not result.ok or report.stored != count:
+        print(f"mail-ingest: FAILED {report} {result.problems[:10]}", file=sys.stderr)
+        return 1
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(this process's CPU: {cpu:.2f} s, {cpu / count * 1000:.1f} ms/msg)", file=sys.stderr)
+    print(
+        f"mail-ingest: {count} messages in {elapsed:.2f} s, {count / elapsed:.0f} msg/s, "
+        f"peak RSS {peak:.0f} MiB"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

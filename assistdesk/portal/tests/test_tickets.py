@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from assistdesk.portal.tests.conftest import World, signed_in
+from assistdesk.portal.tests.conftest import World, later, signed_in
+from assistdesk.tickets import services
 from assistdesk.tickets.models import Message, Ticket, TicketEvent, TicketRating
 from assistdesk.tickets.selectors import ticket_rating
 
@@ -267,3 +268,23 @@ def test_only_the_requester_or_an_authorised_contact_decides(client: Client, wor
     page = text(reader.get(reverse("portal:ticket", args=[ticket.number])))
     assert "SECRET" not in page
     assert reverse("portal:ticket-confirm", args=[ticket.number]) not in page
+
+
+def test_a_ticket_waiting_for_the_customer_says_so_and_a_reply_ends_the_wait(
+    alfa: Client, world: World
+) -> None:
+    ticket = world.a.open_ticket
+    services.ticket_reply(
+        ticket=ticket, body="Which printer model is it?", actor="user:1", now=later(5)
+    )
+    services.ticket_wait_for_customer(
+        ticket=ticket, reason="asked for the printer model", actor="user:1", now=later(6)
+    )
+    alfa.cookies["django_language"] = "en"
+    page = text(alfa.get(reverse("portal:ticket", args=[ticket.number])))
+    assert 'id="waiting"' in page
+    assert "Which printer model is it?" in page
+    alfa.post(reverse("portal:ticket-reply", args=[ticket.number]), {"body": "HP LaserJet 4"})
+    assert Ticket.objects.get(pk=ticket.pk).state == "in_progress"
+    # denial: B's waiting state is never shown to A
+    assert alfa.get(reverse("portal:ticket", args=[world.b.open_ticket.number])).status_code == 404

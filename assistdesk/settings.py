@@ -205,6 +205,9 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "AssistDesk <support@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# The provider's own numbers, shown to customers (portal, after-hours prompts).
+SUPPORT_EMERGENCY_PHONE = os.environ.get("SUPPORT_EMERGENCY_PHONE", "")
+
 # --- Security: production defaults unless told otherwise ------------------------------------
 # The embedded default serves plain http on 127.0.0.1; a production deployment behind
 # TLS sets HTTPS=true, which turns on every secure-cookie, HSTS and redirect setting

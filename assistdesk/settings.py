@@ -232,6 +232,13 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "AssistDesk API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Fields named `kind` and `state` carry different choice sets on different resources.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStateEnum": "assistdesk.api.serializers.tickets.STATES",
+        "TicketKindEnum": "assistdesk.tickets.models.TicketKind",
+        "InvoiceKindEnum": "assistdesk.billing.models.InvoiceKind",
+        "ContractStateEnum": "assistdesk.contracts.models.ContractState",
+    },
 }
 
 LOGGING = {

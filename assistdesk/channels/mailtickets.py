@@ -129,9 +129,7 @@ def create_ticket_from_message(
         raise QuarantineMessage(f"{REASON_OTHER_CUSTOMER} (by {thread.how})")
     if thread is None and not sender.is_authorised:
         raise QuarantineMessage(REASON_NOT_AUTHORISED)
-    contact = sender.contact or Contact.objects.select_related("customer").get(
-        pk=sender.contact_id
-    )
+    contact = sender.contact or Contact.objects.select_related("customer").get(pk=sender.contact_id)
     if thread is not None:
         return _reply(message, contact, thread.ticket_id, now=now)
     return _new_ticket(message, contact, now=now)

@@ -17,11 +17,13 @@ The dependency stays one way: channels knows tickets, tickets knows only its sig
 | intervention                        | intervention_report, the report attached as PDF (§2.5) |
 
 Sent to the requester in their language; nothing for a ticket without a requester's
-address, nothing to a robot (a ticket opened by mail marked auto-generated). Subjects
+address, nothing to a robot (a ticket opened by mail marked auto-generated). Marked
+`Auto-Submitted: auto-generated` except the technician's own words (reply,
+clarification), which RFC 3834 counts as a person's mail. Subjects
 carry the tag [AD#n]; each row is threaded under the customer's first mail and carries
 `context_ref` "ticket:<pk>", so an answer to it finds its ticket. A notification that
-cannot be written (a template error) is logged and skipped in a savepoint: it must not
-stop a technician from recording the work.
+cannot be written (a template error) is logged and skipped: it must not stop a
+technician from recording the work.
 """  # noqa: E501 - a table reads better unbroken
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 
@@ -55,6 +57,7 @@ log = logging.getLogger(__name__)
 S = TicketState
 DEFAULT_REASONS = frozenset({"resolved", "answered"})
 NOTIFIED_STATES = frozenset({S.WAITING_CUSTOMER, S.IN_PROGRESS, S.RESOLVED})
+WRITTEN_BY_PEOPLE = frozenset({"reply", "clarification"})
 REPORT_TEMPLATE = "tickets/intervention_report.html"
 
 
@@ -121,6 +124,9 @@ def _queue(
         in_reply_to=root or None,
         references=[root] if root else [],
         attachments=attachments,
+        # A technician's own words (an answer, a question) are not auto-submitted: the
+        # customer's out-of-office may answer them, and we ignore that answer anyway.
+        is_auto_submitted=name not in WRITTEN_BY_PEOPLE,
         now=now,
     )
 
@@ -229,16 +235,17 @@ def on_ticket_event(sender: object, *, event: TicketEvent, ticket: Ticket, **kwa
     if event.kind not in BUILDERS and event.kind != EventKind.INTERVENTION:
         return
     if event.kind == EventKind.TRANSITION and event.to_state not in NOTIFIED_STATES:
-        return  # most transitions tell the customer nothing: no savepoint for them
+        return  # most transitions tell the customer nothing
+    # No savepoint needed: everything before the outbox insert only reads and renders,
+    # and the insert is the last thing done.
     try:
-        with transaction.atomic():
-            if event.kind == EventKind.INTERVENTION:
-                _intervention_report(ticket, event)
-                return
-            built = BUILDERS[event.kind](ticket, event)
-            if built is not None:
-                name, context = built
-                _queue(ticket, name, context, now=event.recorded_at)
+        if event.kind == EventKind.INTERVENTION:
+            _intervention_report(ticket, event)
+            return
+        built = BUILDERS[event.kind](ticket, event)
+        if built is not None:
+            name, context = built
+            _queue(ticket, name, context, now=event.recorded_at)
     except DatabaseError:
         raise  # the change itself cannot commit either
     except Exception:

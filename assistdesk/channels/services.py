@@ -238,7 +238,9 @@ def outbox_enqueue(
     recipients = [_one_line(r) for r in recipients if r and r.strip()]
     if not recipients or any("@" not in r for r in recipients):
         raise ValueError(f"outbox_enqueue needs e-mail addresses, got {to!r}")
-    with transaction.atomic():
+    # The caller's transaction, or one of its own; no savepoint: row and attachments
+    # stand or fall with the caller's change.
+    with transaction.atomic(savepoint=False):
         outbox = OutboxMessage.objects.create(
             message_id=new_message_id(),
             to=recipients,
@@ -278,9 +280,14 @@ def outbox_enqueue_notification(
     in_reply_to: str | None = None,
     references: Sequence[str] = (),
     attachments: Sequence[OutgoingAttachment] = (),
+    is_auto_submitted: bool = True,
     now: datetime,
 ) -> OutboxMessage:
-    """Render a notification template in the contact's language and queue it."""
+    """Render a notification template in the contact's language and queue it.
+
+    `is_auto_submitted=False` for a message a person wrote (a technician's answer):
+    RFC 3834 marks only what a program wrote on its own.
+    """
     subject, text, html = render_notification(name, language, context)
     return outbox_enqueue(
         to=to,
@@ -293,6 +300,7 @@ def outbox_enqueue_notification(
         in_reply_to=in_reply_to,
         references=references,
         attachments=attachments,
+        is_auto_submitted=is_auto_submitted,
         now=now,
     )
 

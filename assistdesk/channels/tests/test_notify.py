@@ -51,7 +51,9 @@ def test_every_notification_is_threaded_tagged_and_in_the_requesters_language(ti
     for row in OutboxMessage.objects.all():
         assert row.to == ["Marco.Rossi@edil-rossi.it"] and row.language == "it"
         assert row.subject.startswith(f"[AD#{ticket.number}]")
-        assert row.context_ref == f"ticket:{ticket.pk}" and row.is_auto_submitted
+        assert row.context_ref == f"ticket:{ticket.pk}"
+        # RFC 3834: what a program wrote is auto-submitted, a technician's answer is not.
+        assert row.is_auto_submitted == (row.template != "reply")
         assert (row.in_reply_to, row.references) == (
             "<req-1@edil-rossi.it>", ["<req-1@edil-rossi.it>"],
         )  # fmt: skip

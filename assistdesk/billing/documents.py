@@ -20,7 +20,6 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from weasyprint import HTML
 
 from assistdesk.billing.models import Invoice, InvoiceLine, LineSource
 from assistdesk.billing.selectors import MINUTES_PER_TICKET, StatementData
@@ -160,6 +159,8 @@ def render_pdf(template: str, context: dict[str, Any], language: str, zone: tzin
     """Instants in `context` are shown in `zone` (templates convert to the current zone)."""
     with translation.override(language_of(language)), timezone.override(zone):
         html = render_to_string(template, context)
+    from weasyprint import HTML  # heavy import (~1 s): only where a PDF is made
+
     return bytes(HTML(string=html).write_pdf())
 
 

@@ -13,6 +13,7 @@ calendar (holidays included) costs far more than the SLA arithmetic itself.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from datetime import datetime
 
 from assistdesk.catalog.models import Calendar, Plan
@@ -53,16 +54,25 @@ def plan_targets(plan: Plan | None) -> tuple[sla.Target, ...]:
     )
 
 
-def facts(ticket: Ticket) -> sla.TicketFacts:
-    """What the clocks know about the ticket, replayed from its events."""
-    rows = TicketEvent.objects.filter(ticket=ticket).exclude(sla_type="").order_by("at", "id")
-    events = [
+def facts(ticket: Ticket, events: Iterable[TicketEvent] | None = None) -> sla.TicketFacts:
+    """What the clocks know about the ticket, replayed from its events.
+
+    `events`: all of the ticket's events, when the caller holds them (a ticket opened in
+    this transaction); otherwise they are read.
+    """
+    if events is None:
+        rows: Iterable[TicketEvent] = (
+            TicketEvent.objects.filter(ticket=ticket).exclude(sla_type="").order_by("at", "id")
+        )
+    else:
+        rows = sorted((e for e in events if e.sla_type), key=lambda e: (e.at, e.pk))
+    replayed = [
         sla.TicketEvent(type=sla.EventType(row.sla_type), at=row.at, mode=row.mode or None)
         for row in rows
     ]
     return sla.ticket_facts(
         ticket.received_at,
-        events,
+        replayed,
         severity=ticket.severity,
         urgent=ticket.is_urgent,
         kind=sla.TicketKind(ticket.kind),
@@ -74,14 +84,33 @@ def compute(ticket: Ticket, now: datetime) -> tuple[sla.TargetResult, ...]:
     return sla.sla_state(facts(ticket), plan_targets(ticket.plan), now)
 
 
-def refresh(ticket: Ticket, now: datetime) -> tuple[sla.TargetResult, ...]:
-    """Recompute and store the ticket's targets and `next_due_at` (the row is not saved)."""
+Evaluation = tuple[tuple[sla.Target, ...], tuple[sla.TargetResult, ...]]
+
+
+def evaluate(
+    ticket: Ticket, now: datetime, *, events: Iterable[TicketEvent] | None = None
+) -> Evaluation:
+    """The plan's targets and their results at `now`; sets `next_due_at` (nothing stored).
+
+    Needs no saved row: `ticket_create` evaluates a new ticket before inserting it.
+    """
     targets = plan_targets(ticket.plan)
-    results = sla.sla_state(facts(ticket), targets, now)
+    results = sla.sla_state(facts(ticket, events), targets, now)
+    open_due = [r.due_at for r in results if r.actual_at is None]
+    ticket.next_due_at = min(open_due) if open_due and ticket.in_queue else None
+    return targets, results
+
+
+def store(ticket: Ticket, evaluation: Evaluation, now: datetime, *, replace: bool = True) -> None:
+    """Store the evaluated targets as the ticket's `TicketTarget` rows (`replace=False`: it
+    has none yet, nothing to delete). The rows written are also kept as the ticket's
+    prefetched `targets`, so a caller serialising it does not read them back."""
+    targets, results = evaluation
     # The results are the plan's own target objects, in the plan's order.
     place = {id(target): index for index, target in enumerate(targets, start=1)}
-    TicketTarget.objects.filter(ticket=ticket).delete()
-    TicketTarget.objects.bulk_create(
+    if replace:
+        TicketTarget.objects.filter(ticket=ticket).delete()
+    rows = TicketTarget.objects.bulk_create(
         TicketTarget(
             ticket=ticket,
             ordinal=place[id(result.target)],
@@ -95,6 +124,25 @@ def refresh(ticket: Ticket, now: datetime) -> tuple[sla.TargetResult, ...]:
         )
         for result in results
     )
-    open_due = [r.due_at for r in results if r.actual_at is None]
-    ticket.next_due_at = min(open_due) if open_due and ticket.in_queue else None
-    return results
+    rows.sort(key=lambda row: row.ordinal)
+    cached = TicketTarget.objects.filter(ticket=ticket).order_by("ordinal")  # not run
+    cached._result_cache = rows
+    cached._prefetch_done = True  # type: ignore[attr-defined]
+    ticket.__dict__.setdefault("_prefetched_objects_cache", {})["targets"] = cached
+
+
+def refresh(
+    ticket: Ticket,
+    now: datetime,
+    *,
+    events: Iterable[TicketEvent] | None = None,
+    replace: bool = True,
+) -> tuple[sla.TargetResult, ...]:
+    """Recompute and store the ticket's targets and `next_due_at` (the row is not saved).
+
+    `events` and `replace=False` as for `facts` and `store`: a ticket opened in this
+    transaction has its events in memory and no stored targets yet.
+    """
+    evaluation = evaluate(ticket, now, events=events)
+    store(ticket, evaluation, now, replace=replace)
+    return evaluation[1]

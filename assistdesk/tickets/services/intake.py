@@ -11,7 +11,7 @@ from typing import Any
 
 import nh3
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 
 from assistdesk.catalog.models import Origin
 from assistdesk.contracts.models import Contract
@@ -25,6 +25,7 @@ from assistdesk.tickets.models import (
     Message,
     MessageKind,
     Ticket,
+    TicketEvent,
     TicketKind,
     TicketNumberSequence,
 )
@@ -82,6 +83,18 @@ def _check_channel(contract: Contract | None, origin: str, *, is_urgent: bool) -
 
 
 def _next_number() -> int:
+    """The next ticket number; the sequence row stays locked until the transaction ends
+    (numbers without gaps). One statement (UPDATE ... RETURNING) once the row exists."""
+    table = connection.ops.quote_name(TicketNumberSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_number = last_number + 1 WHERE key = %s "  # noqa: S608
+            "RETURNING last_number",
+            ["ticket"],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return int(row[0])
     sequence, _ = TicketNumberSequence.objects.select_for_update().get_or_create(key="ticket")
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
@@ -125,45 +138,54 @@ def ticket_create(
         raise TicketError("subject", "a ticket needs a subject")
     is_urgent = severity == 1 if urgent is None else bool(urgent)
     _check_requester(customer, requester)
-    with transaction.atomic():
-        contract = contract_in_force(customer=customer, at=received_at)
-        _check_channel(contract, origin, is_urgent=is_urgent)
-        plan = contract.plan if contract is not None else None
-        if is_out_of_hours is None:
-            is_out_of_hours = plan is not None and not sla.domain_calendar(
-                plan.calendar
-            ).is_working(received_at)
-        ticket = Ticket.objects.create(
-            number=_next_number(),
-            customer=customer,
-            contract=contract,
-            plan=plan,
-            requester=requester,
-            origin=origin,
-            subject=subject,
-            severity=severity,
-            is_urgent=is_urgent,
-            kind=kind,
-            received_at=received_at,
-            is_out_of_hours=is_out_of_hours,
-            priority_rank=plan.priority if plan is not None else NO_CONTRACT_PRIORITY,
+    # Every check that can refuse the ticket comes before the writes: the writes then need
+    # no savepoint of their own inside a caller's transaction (a refusal raised there
+    # would have to roll back only them).
+    contract = contract_in_force(customer=customer, at=received_at)
+    _check_channel(contract, origin, is_urgent=is_urgent)
+    plan = contract.plan if contract is not None else None
+    if is_out_of_hours is None:
+        is_out_of_hours = plan is not None and not sla.domain_calendar(plan.calendar).is_working(
+            received_at
         )
-        record_event(
-            ticket,
-            EventKind.CREATED,
-            actor=actor,
-            now=now,
-            at=received_at,
-            to_state=S.NEW,
-            data={
-                "origin": origin,
-                "severity": severity,
-                "urgent": is_urgent,
-                "kind": kind,
-                "contract": contract.pk if contract else None,
-                "plan": plan.key if plan else None,
-            },
-        )
+    ticket = Ticket(
+        customer=customer,
+        contract=contract,
+        plan=plan,
+        requester=requester,
+        origin=origin,
+        subject=subject,
+        severity=severity,
+        is_urgent=is_urgent,
+        kind=kind,
+        received_at=received_at,
+        is_out_of_hours=is_out_of_hours,
+        priority_rank=plan.priority if plan is not None else NO_CONTRACT_PRIORITY,
+    )
+    # A new ticket's only event until acknowledged is `created`, which stops no clock:
+    # its SLA is known before the row exists, and the row is inserted with it.
+    evaluation = None if acknowledged_by else sla.evaluate(ticket, now, events=())
+    with transaction.atomic(savepoint=False):
+        ticket.number = _next_number()  # the sequence row is locked from here to commit
+        ticket.save(force_insert=True)
+        events = [
+            record_event(
+                ticket,
+                EventKind.CREATED,
+                actor=actor,
+                now=now,
+                at=received_at,
+                to_state=S.NEW,
+                data={
+                    "origin": origin,
+                    "severity": severity,
+                    "urgent": is_urgent,
+                    "kind": kind,
+                    "contract": contract.pk if contract else None,
+                    "plan": plan.key if plan else None,
+                },
+            )
+        ]
         if body or body_html:
             Message.objects.create(
                 ticket=ticket,
@@ -176,9 +198,13 @@ def ticket_create(
                 mail_message_id=mail_message_id,
                 actor=actor,
             )
-        if acknowledged_by:
-            _acknowledge_locked(ticket, actor=acknowledged_by, now=now)
-        return finish(ticket, now)
+        if evaluation is not None:
+            sla.store(ticket, evaluation, now, replace=False)
+            return ticket
+        events += _acknowledge_locked(ticket, actor=acknowledged_by, now=now)
+        sla.refresh(ticket, now, events=events, replace=False)
+        ticket.save()
+        return ticket
 
 
 def ticket_acknowledge(*, ticket: Ticket, actor: str, now: datetime) -> Ticket:
@@ -194,10 +220,12 @@ def ticket_acknowledge(*, ticket: Ticket, actor: str, now: datetime) -> Ticket:
         return finish(locked, now)
 
 
-def _acknowledge_locked(ticket: Ticket, *, actor: str, now: datetime) -> None:
+def _acknowledge_locked(ticket: Ticket, *, actor: str, now: datetime) -> list[TicketEvent]:
+    """The events recorded."""
+    events = []
     if ticket.state == S.NEW:
-        advance_locked(ticket, S.ACKNOWLEDGED, actor=actor, reason="acknowledged", now=now)
-    record_event(
+        events = advance_locked(ticket, S.ACKNOWLEDGED, actor=actor, reason="acknowledged", now=now)
+    ack = record_event(
         ticket,
         EventKind.ACKNOWLEDGEMENT,
         actor=actor,
@@ -205,6 +233,7 @@ def _acknowledge_locked(ticket: Ticket, *, actor: str, now: datetime) -> None:
         sla_type=domain_sla.EventType.ACKNOWLEDGEMENT,
         data={"origin": ticket.origin, "severity": ticket.severity},
     )
+    return [*events, ack]
 
 
 def ticket_classify(

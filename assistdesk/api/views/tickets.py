@@ -99,8 +99,21 @@ class TicketList(ApiView):
         key = values.pop("customer", None) or (own.key if own is not None else None)
         if key is None:
             raise exceptions.ValidationError({"customer": ["a provider token names the customer"]})
-        customer = body_customer(self, key)
-        values["requester"] = _contact(customer, values["requester"], "requester")
+        # The requester and its company in one query; the two lookups (and their
+        # errors) only when that finds nothing.
+        requester = None
+        if values["requester"] is not None:
+            requester = (
+                queries.contacts(self.token.customer, {"customer": key})
+                .filter(pk=min(values["requester"], ID_MAX))
+                .first()
+            )
+        if requester is not None:
+            customer = requester.customer
+        else:
+            customer = body_customer(self, key)
+            requester = _contact(customer, values["requester"], "requester")
+        values["requester"] = requester
         ticket = ticket_services.ticket_create(
             customer=customer, **values, actor=self.actor, now=clock.now()
         )

@@ -17,6 +17,12 @@ Running it:
   demo         load demo data into an empty database
   migrate      create or update the database tables
 
+Working with it:
+  simulate F   replay a scenario file on a throw-away database, print the result JSON
+  fetchmail    poll the mailboxes now (deliver / lmtp: mail handed over by an MTA)
+  bill         run the invoicing of a period (statements, fxrates, invoices_csv)
+  apitoken     create, list and revoke REST API tokens
+
 Every Django management command works too; `assistdesk help --commands` lists them,
 `assistdesk help COMMAND` explains one.
 """

@@ -162,10 +162,19 @@ def advance_locked(
     ]
 
 
-def finish(ticket: Ticket, now: datetime) -> Ticket:
-    """Recompute the SLA from the events and save the ticket (end of every service)."""
-    sla.refresh(ticket, now)
-    ticket.save()
+def finish(ticket: Ticket, now: datetime, *, changed: bool = True) -> Ticket:
+    """Recompute the SLA from the events and save the ticket (end of every service).
+
+    `changed=False`: the call changed neither the row nor any SLA input (no event with a
+    `sla_type`, no transition: an attachment, an internal note, a customer reply that
+    ends no wait), so the targets would come out the same but for open targets'
+    lateness, which the periodic overdue job keeps up: nothing is recomputed or saved.
+    Except while the ticket waits for the customer: the paused clocks' due instants move
+    with `now`, and every call shows them as they stand.
+    """
+    if changed or ticket.state == S.WAITING_CUSTOMER:
+        sla.refresh(ticket, now)
+        ticket.save()
     return ticket
 
 

@@ -74,6 +74,7 @@ def ticket_reply(
         locked = lock(ticket)
         if is_public and locked.state in _NOT_STARTED:
             advance_locked(locked, S.IN_PROGRESS, actor=actor, reason="answered", now=now)
+        # An internal note is no response (§2.2) and moves nothing.
         message = Message.objects.create(
             ticket=locked,
             kind=MessageKind.REPLY if is_public else MessageKind.NOTE,
@@ -92,7 +93,7 @@ def ticket_reply(
             sla_type=domain_sla.EventType.RESPONSE if is_public else "",
             data={"message": message.pk},
         )
-        finish(locked, now)
+        finish(locked, now, changed=is_public)
     return message
 
 
@@ -179,7 +180,8 @@ def ticket_customer_reply(
         author = contact or locked.requester
         if author is not None and author.customer_id != locked.customer_id:
             raise TicketError("contact", f"{author.name} is not a contact of {locked.customer}")
-        if locked.state == S.WAITING_CUSTOMER:
+        ends_wait = locked.state == S.WAITING_CUSTOMER
+        if ends_wait:
             advance_locked(
                 locked, S.IN_PROGRESS, actor=actor, reason="the customer replied", now=now
             )
@@ -201,7 +203,8 @@ def ticket_customer_reply(
             now=now,
             data={"message": message.pk, "contact": author.pk if author else None},
         )
-        finish(locked, now)
+        # Only ending a wait means anything to the clocks (§2.2).
+        finish(locked, now, changed=ends_wait)
     return message
 
 
@@ -238,5 +241,5 @@ def message_attach(
             now=now,
             data={"message": message.pk, "attachment": attachment.pk, "name": safe},
         )
-        finish(locked, now)
+        finish(locked, now, changed=False)  # a file is no SLA input
     return attachment

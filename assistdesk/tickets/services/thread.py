@@ -32,6 +32,7 @@ from assistdesk.tickets.services._core import (
     advance_locked,
     finish,
     lock,
+    lock_row,
     record_event,
     require_aware,
 )
@@ -224,7 +225,8 @@ def message_attach(
     """
     safe = safe_file_name(name)
     with transaction.atomic():
-        locked = lock(message.ticket)
+        # Nothing on the ticket changes and no notification is built: the row alone.
+        locked = lock_row(message.ticket)
         attachment = Attachment(
             message=message,
             name=safe,
@@ -241,5 +243,8 @@ def message_attach(
             now=now,
             data={"message": message.pk, "attachment": attachment.pk, "name": safe},
         )
-        finish(locked, now, changed=False)  # a file is no SLA input
+        # A file is no SLA input: nothing to recompute or save (`finish`), but while the
+        # ticket waits for the customer.
+        if locked.state == S.WAITING_CUSTOMER:
+            finish(lock(locked), now)
     return attachment

@@ -34,6 +34,7 @@ from django.db import DatabaseError, connection, transaction
 from imap_tools import AND, BaseMailBox, MailBox, MailboxLoginError, MailBoxUnencrypted
 from imap_tools.consts import MailMessageFlags
 
+from assistdesk.channels import routing
 from assistdesk.channels.models import InboundSource, Mailbox
 from assistdesk.channels.services import inbound_ingest
 
@@ -233,7 +234,8 @@ def _fetch_locked(
                 progress("fetched", len(fetched_batch))
                 # One transaction per batch: a commit (an fsync) per message would be
                 # the slowest part of intake. Each message still routes in a savepoint.
-                with transaction.atomic():
+                # A sender's contacts are read once per batch.
+                with transaction.atomic(), routing.sender_cache():
                     for fetched in fetched_batch:
                         report.fetched += 1
                         result = inbound_ingest(

@@ -18,6 +18,9 @@ a ticket, but the message carries `must_not_answer` and nothing is sent back.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
@@ -83,10 +86,34 @@ def create_ticket_from_message(
     return mailtickets.create_ticket_from_message(message, sender=sender, now=now)
 
 
+# Per batch of the intake (`sender_cache`): the senders found for each address, as given.
+_senders: ContextVar[dict[str, list[Sender]] | None] = ContextVar("senders", default=None)
+
+
+@contextmanager
+def sender_cache() -> Iterator[None]:
+    """Within the block, each address is looked up once (the intake, for one batch in one
+    transaction: nothing in it changes a contact)."""
+    token = _senders.set({})
+    try:
+        yield
+    finally:
+        _senders.reset(token)
+
+
 def lookup_sender(address: str) -> list[Sender]:
     """The contacts with this e-mail address (case-insensitive), one per customer."""
     if not address:
         return []
+    cache = _senders.get()
+    if cache is None:
+        return _lookup_sender(address)
+    if address not in cache:
+        cache[address] = _lookup_sender(address)
+    return list(cache[address])
+
+
+def _lookup_sender(address: str) -> list[Sender]:
     found: dict[int, Sender] = {}
     for contact in contact_by_email(email=address):
         sender = Sender(

@@ -40,13 +40,13 @@ def require_aware(value: datetime, field: str) -> datetime:
     return value
 
 
-def lock(ticket: Ticket) -> Ticket:
-    """The ticket's row, locked for the rest of the transaction, with what services read."""
-    return (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("customer", "contract", "plan__calendar", "requester", "assignee")
-        .get(pk=ticket.pk)
-    )
+LOCK_RELATED = ("customer", "contract", "plan__calendar", "requester", "assignee")
+
+
+def lock(ticket: Ticket, *, related: tuple[str, ...] = LOCK_RELATED) -> Ticket:
+    """The ticket's row, locked for the rest of the transaction, with what services read
+    (`related`: joined in the same query; any other relation is read when used)."""
+    return Ticket.objects.select_for_update(of=("self",)).select_related(*related).get(pk=ticket.pk)
 
 
 def lock_row(ticket: Ticket) -> Ticket:

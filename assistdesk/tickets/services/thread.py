@@ -177,7 +177,9 @@ def ticket_customer_reply(
     _require_body(body, body_html)
     sent_at = require_aware(sent_at or now, "sent_at")
     with transaction.atomic():
-        locked = lock(ticket)
+        # The row and its requester: most replies end no wait and change nothing on the
+        # ticket; what a wait's end needs (plan, customer) is read when it is needed.
+        locked = lock(ticket, related=("requester",))
         author = contact or locked.requester
         if author is not None and author.customer_id != locked.customer_id:
             raise TicketError("contact", f"{author.name} is not a contact of {locked.customer}")

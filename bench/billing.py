@@ -25,44 +25,18 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from assistdesk.common.benchdb import throwaway_database
 
 SEED = 20260131
 PERIOD, INVOICE_ON = "2026-01", date(2026, 1, 31)
 D = Decimal
-
-
-@contextmanager
-def throwaway_database() -> Iterator[str]:
-    """A DATABASE_URL of a database that exists only inside the block."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        with tempfile.TemporaryDirectory(prefix="assistdesk-bench-") as folder:
-            yield f"sqlite:///{folder}/bench.sqlite3"
-        return
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"assistdesk_bench_{uuid.uuid4().hex[:10]}"
-    server = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 PLANS = [

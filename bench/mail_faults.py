@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistdesk.channels.testing.database import throwaway_database
+from assistdesk.common.benchdb import throwaway_database
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEED = 20260415

@@ -1,4 +1,7 @@
-"""A database that exists only for one benchmark run (SQLite file, or PostgreSQL)."""
+"""A database that exists only for one benchmark run (SQLite file, or PostgreSQL).
+
+Shared by every benchmark in bench/ that needs a fresh database of its own.
+"""
 
 from __future__ import annotations
 

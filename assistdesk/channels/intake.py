@@ -34,9 +34,9 @@ from django.db import DatabaseError, connection, transaction
 from imap_tools import AND, BaseMailBox, MailBox, MailboxLoginError, MailBoxUnencrypted
 from imap_tools.consts import MailMessageFlags
 
-from assistdesk.channels import routing
 from assistdesk.channels.models import InboundSource, Mailbox
-from assistdesk.channels.services import inbound_ingest
+from assistdesk.channels.services import inbound_ingest, inbound_prefetch, inbound_prepare
+from assistdesk.common import readcache
 
 log = logging.getLogger(__name__)
 
@@ -232,17 +232,22 @@ def _fetch_locked(
                 done: list[str] = []
                 fetched_batch = fetch_raw(box, uids[start : start + batch_size])
                 progress("fetched", len(fetched_batch))
+                prepared = [
+                    inbound_prepare(raw=f.raw, received_at=f.internal_date, now=now)
+                    for f in fetched_batch
+                ]
                 # One transaction per batch: a commit (an fsync) per message would be
                 # the slowest part of intake. Each message still routes in a savepoint.
-                # A sender's contacts are read once per batch.
-                with transaction.atomic(), routing.sender_cache():
-                    for fetched in fetched_batch:
+                # What routing reads of the database (the senders, the contracts and
+                # targets, which Message-IDs are known) is read once per batch.
+                with transaction.atomic(), readcache.batch_reads():
+                    inbound_prefetch(prepared)
+                    for fetched, item in zip(fetched_batch, prepared, strict=True):
                         report.fetched += 1
                         result = inbound_ingest(
-                            raw=fetched.raw,
+                            prepared=item,
                             source=InboundSource.IMAP,
                             mailbox=mailbox,
-                            received_at=fetched.internal_date,
                             now=now,
                         )
                         report.stored += result.created

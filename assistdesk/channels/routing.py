@@ -18,9 +18,7 @@ a ticket, but the message carries `must_not_answer` and nothing is sent back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
@@ -29,8 +27,9 @@ from typing import Literal
 from django.conf import settings
 
 from assistdesk.channels.models import InboundMessage, InboundStatus, OutboxMessage
+from assistdesk.common import readcache
 from assistdesk.customers.models import Contact
-from assistdesk.customers.selectors import contact_by_email
+from assistdesk.customers.selectors import contact_by_email, contacts_by_emails
 
 REASON_UNKNOWN_SENDER = "unknown sender"
 REASON_NOT_AUTHORISED = "not authorised"
@@ -86,36 +85,41 @@ def create_ticket_from_message(
     return mailtickets.create_ticket_from_message(message, sender=sender, now=now)
 
 
-# Per batch of the intake (`sender_cache`): the senders found for each address, as given.
-_senders: ContextVar[dict[str, list[Sender]] | None] = ContextVar("senders", default=None)
-
-
-@contextmanager
-def sender_cache() -> Iterator[None]:
-    """Within the block, each address is looked up once (the intake, for one batch in one
-    transaction: nothing in it changes a contact)."""
-    token = _senders.set({})
-    try:
-        yield
-    finally:
-        _senders.reset(token)
+def _sender_key(address: str) -> tuple[str, str]:
+    # ASCII addresses compare case-insensitively, as `contact_by_email` and the batch
+    # query both match them; others are kept as given.
+    return ("mail-sender", address.lower() if address.isascii() else address)
 
 
 def lookup_sender(address: str) -> list[Sender]:
-    """The contacts with this e-mail address (case-insensitive), one per customer."""
+    """The contacts with this e-mail address (case-insensitive), one per customer.
+
+    Within an intake batch (`common.readcache.batch_reads`), read once per address, or
+    not at all when `prefetch_senders` read the batch's senders together.
+    """
     if not address:
         return []
-    cache = _senders.get()
-    if cache is None:
-        return _lookup_sender(address)
-    if address not in cache:
-        cache[address] = _lookup_sender(address)
-    return list(cache[address])
+    return list(
+        readcache.memoised(_sender_key(address), lambda: _senders(contact_by_email(email=address)))
+    )
 
 
-def _lookup_sender(address: str) -> list[Sender]:
+def prefetch_senders(addresses: Iterable[str]) -> None:
+    """Read the contacts of a batch's senders in one query (ASCII addresses; any other is
+    looked up alone when routed). Kept only inside a `batch_reads()` block."""
+    wanted = {a.lower() for a in addresses if a and a.isascii()}
+    if not wanted:
+        return
+    found: dict[str, list[Contact]] = {address: [] for address in wanted}
+    for contact in contacts_by_emails(emails=wanted):
+        found[contact.email.lower()].append(contact)
+    for address, contacts in found.items():
+        readcache.remember(_sender_key(address), _senders(contacts))
+
+
+def _senders(contacts: Iterable[Contact]) -> list[Sender]:
     found: dict[int, Sender] = {}
-    for contact in contact_by_email(email=address):
+    for contact in contacts:
         sender = Sender(
             contact_id=contact.pk,
             customer_id=contact.customer_id,
@@ -133,10 +137,29 @@ def own_address() -> str:
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
 
 
+def _own_key(message_id: str) -> tuple[str, str]:
+    return ("outbox-message-id", message_id)
+
+
+def prefetch_own_message_ids(message_ids: Collection[str]) -> None:
+    """Which of a batch's Message-IDs are our own outgoing mail, in one query. (An outbox
+    row queued during the batch cannot be among them: it is sent after the commit.)"""
+    own = set(
+        OutboxMessage.objects.filter(message_id__in=list(message_ids)).values_list(
+            "message_id", flat=True
+        )
+    )
+    for message_id in message_ids:
+        readcache.remember(_own_key(message_id), message_id in own)
+
+
 def _is_our_own(message: InboundMessage) -> bool:
     if message.from_address and message.from_address == own_address():
         return True
-    return OutboxMessage.objects.filter(message_id=message.message_id).exists()
+    return readcache.memoised(
+        _own_key(message.message_id),
+        lambda: OutboxMessage.objects.filter(message_id=message.message_id).exists(),
+    )
 
 
 def decide(message: InboundMessage, *, now: datetime) -> Route:

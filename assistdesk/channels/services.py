@@ -36,6 +36,7 @@ from assistdesk.channels.models import (
     OutboxMessage,
 )
 from assistdesk.channels.notifications import render_notification
+from assistdesk.common import readcache
 
 log = logging.getLogger(__name__)
 
@@ -81,22 +82,69 @@ def _message_fields(parsed: ParsedMessage) -> dict[str, Any]:
     }
 
 
-def inbound_ingest(
-    *,
-    raw: bytes,
-    source: InboundSource,
-    mailbox: Mailbox | None = None,
-    received_at: datetime | None = None,
-    now: datetime,
-) -> IngestResult:
-    """Store one received message and route it, once per Message-ID."""
+@dataclass(frozen=True)
+class PreparedInbound:
+    """A received message parsed and ready to store: no database needed to make one, so
+    the intake prepares the next batch while the current one is stored."""
+
+    raw: bytes  # as received
+    stored: bytes  # what the row keeps: the whole message, or its header if too large
+    parsed: ParsedMessage
+    received_at: datetime
+    error: str  # why it cannot be used, besides what the parser found
+
+
+def inbound_prepare(
+    *, raw: bytes, received_at: datetime | None = None, now: datetime
+) -> PreparedInbound:
+    """Parse one received message (never raises: what is wrong is in `error`)."""
     received_at = min(received_at or now, now)
     stored, error = raw, ""
     if len(raw) > MAX_MESSAGE_BYTES:
         stored = _header_section(raw)
         error = f"message too large ({len(raw) // (1024 * 1024)} MiB); original left on server"
-    parsed = parse(stored, received_at=received_at)
-    if InboundMessage.objects.filter(message_id=parsed.message_id).exists():
+    return PreparedInbound(raw, stored, parse(stored, received_at=received_at), received_at, error)
+
+
+def _known_key(message_id: str) -> tuple[str, str]:
+    return ("inbound-message-id", message_id)
+
+
+def inbound_prefetch(batch: Sequence[PreparedInbound]) -> None:
+    """Read what a batch's routing asks about, in three queries instead of three per
+    message: which Message-IDs are stored already, which are our own outgoing mail, and
+    the senders' contacts. Kept inside a `common.readcache.batch_reads()` block only."""
+    ids = {item.parsed.message_id for item in batch}
+    known = set(
+        InboundMessage.objects.filter(message_id__in=ids).values_list("message_id", flat=True)
+    )
+    for message_id in ids:
+        readcache.remember(_known_key(message_id), message_id in known)
+    routing.prefetch_own_message_ids(ids)
+    routing.prefetch_senders(item.parsed.from_address for item in batch)
+
+
+def inbound_ingest(
+    *,
+    raw: bytes = b"",
+    prepared: PreparedInbound | None = None,
+    source: InboundSource,
+    mailbox: Mailbox | None = None,
+    received_at: datetime | None = None,
+    now: datetime,
+) -> IngestResult:
+    """Store one received message and route it, once per Message-ID.
+
+    `raw` as received, or `prepared` by `inbound_prepare` (then `received_at` is its own).
+    """
+    if prepared is None:
+        prepared = inbound_prepare(raw=raw, received_at=received_at, now=now)
+    parsed = prepared.parsed
+    is_known = readcache.memoised(
+        _known_key(parsed.message_id),
+        lambda: InboundMessage.objects.filter(message_id=parsed.message_id).exists(),
+    )
+    if is_known:
         existing = (
             InboundMessage.objects.filter(message_id=parsed.message_id)
             .defer("raw", "body_text", "visible_text", "body_html")
@@ -104,8 +152,8 @@ def inbound_ingest(
         )
         return IngestResult(existing, created=False)
     fields = _message_fields(parsed)
-    if error:
-        fields["error"] = error
+    if prepared.error:
+        fields["error"] = prepared.error
     # savepoint=False: inside a caller's batch transaction this joins it (the insert and
     # the routing have savepoints of their own); alone, it is the transaction.
     with transaction.atomic(savepoint=False):
@@ -115,14 +163,15 @@ def inbound_ingest(
                     **fields,
                     mailbox=mailbox,
                     source=source,
-                    raw=stored,
-                    size=len(raw),
-                    is_raw_truncated=stored is not raw,
-                    received_at=received_at,
+                    raw=prepared.stored,
+                    size=len(prepared.raw),
+                    is_raw_truncated=prepared.stored is not prepared.raw,
+                    received_at=prepared.received_at,
                 )
         except IntegrityError:
             # Another worker stored the same Message-ID a moment ago.
             return IngestResult(InboundMessage.objects.get(message_id=parsed.message_id), False)
+        readcache.remember(_known_key(parsed.message_id), True)
         InboundAttachment.objects.bulk_create(
             InboundAttachment(
                 message=message,

@@ -9,7 +9,11 @@ class ContractsConfig(AppConfig):
     verbose_name = "Contracts"
 
     def ready(self) -> None:
-        from assistdesk.common import scheduler
+        from assistdesk.common import readcache, scheduler
+        from assistdesk.contracts.models import Contract
+
+        # The contracts in force are read once per customer in an intake batch.
+        readcache.forget_on_change(Contract)
 
         jobs = [
             ("contracts-trial-conversion", "2 * * * *", "convert_due_trials"),

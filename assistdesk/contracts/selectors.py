@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
 
+from assistdesk.common import readcache
 from assistdesk.contracts.models import (
     AllowanceBucket,
     AllowanceEntry,
@@ -24,11 +25,18 @@ IN_FORCE = (ContractState.TRIAL, ContractState.ACTIVE)
 
 
 def contracts_in_force(*, customer: Customer, at: datetime) -> list[Contract]:
-    """The customer's trial or active contracts covering the local day of `at`."""
-    contracts = (
-        Contract.objects.filter(customer=customer, state__in=IN_FORCE)
-        .select_related("plan", "plan__calendar")
-        .order_by("plan__priority", "start_on", "id")
+    """The customer's trial or active contracts covering the local day of `at`.
+
+    Read once per customer within a batch (`common.readcache`: the mail intake opens
+    many tickets of one customer in one transaction).
+    """
+    contracts = readcache.memoised(
+        ("contracts-in-force", customer.pk),
+        lambda: list(
+            Contract.objects.filter(customer=customer, state__in=IN_FORCE)
+            .select_related("plan", "plan__calendar")
+            .order_by("plan__priority", "start_on", "id")
+        ),
     )
     return [c for c in contracts if c.covers(c.plan.calendar.local_date(at))]
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from assistdesk.catalog.models import Calendar, Plan
+from assistdesk.common import readcache
 from assistdesk.domain import sla
 from assistdesk.domain.calendar import Calendar as DomainCalendar
 from assistdesk.tickets.models import Ticket, TicketEvent, TicketTarget
@@ -44,13 +45,17 @@ def domain_calendar(calendar: Calendar) -> DomainCalendar:
 def plan_targets(plan: Plan | None) -> tuple[sla.Target, ...]:
     """The plan's SLA policy as domain targets (each in its calendar, default the plan's).
 
-    Same mapping as `Plan.sla_targets()`, with the compiled calendars cached.
+    Same mapping as `Plan.sla_targets()`, with the compiled calendars cached; read once
+    per plan within a batch (`common.readcache`).
     """
     if plan is None:
         return ()
-    return tuple(
-        row.to_domain(calendar=domain_calendar(row.calendar or plan.calendar))
-        for row in plan.targets.select_related("calendar").order_by("id")
+    return readcache.memoised(
+        ("plan-targets", plan.pk),
+        lambda: tuple(
+            row.to_domain(calendar=domain_calendar(row.calendar or plan.calendar))
+            for row in plan.targets.select_related("calendar").order_by("id")
+        ),
     )
 
 

@@ -197,6 +197,7 @@ def _new_ticket(message: InboundMessage, contact: Contact, *, now: datetime) -> 
             body_html=message.body_html,
             received_at=message.received_at,
             mail_message_id=message.message_id,
+            is_request_from_robot=message.is_auto_generated,
             # Acknowledged at once (the notification goes with it), unless a robot wrote:
             # then nobody is told and a dispatcher acknowledges when they look at it.
             acknowledged_by="" if message.must_not_answer else SYSTEM_ACTOR,

@@ -37,16 +37,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 
-from assistdesk.channels.models import InboundMessage
 from assistdesk.channels.services import OutgoingAttachment, outbox_enqueue_notification
 from assistdesk.tickets.models import (
     EventKind,
     Intervention,
     Message,
-    MessageKind,
     Ticket,
     TicketEvent,
 )
@@ -73,21 +70,6 @@ def person_name(user: Any) -> str:
     return str(user.get_full_name() or user.get_username())
 
 
-def _request_mail(ticket: Ticket) -> tuple[str, bool]:
-    """The Message-ID of the mail that opened the ticket ("" when it did not come by mail),
-    and whether a robot wrote it (auto-generated: nobody reads our answer)."""
-    robot = InboundMessage.objects.filter(
-        message_id=OuterRef("mail_message_id"), is_auto_generated=True
-    )
-    row = (
-        Message.objects.filter(ticket=ticket, kind=MessageKind.REQUEST)
-        .exclude(mail_message_id="")
-        .values_list("mail_message_id", Exists(robot))
-        .first()
-    )
-    return (row[0], bool(row[1])) if row is not None else ("", False)
-
-
 def _base_context(ticket: Ticket) -> dict[str, Any]:
     requester = ticket.requester
     zone = ticket.plan.calendar.timezone if ticket.plan is not None else "UTC"
@@ -112,9 +94,9 @@ def _queue(
     requester = ticket.requester
     if requester is None or not requester.email:
         return
-    root, is_robot = _request_mail(ticket) if ticket.origin == "email" else ("", False)
-    if is_robot:
+    if ticket.is_request_from_robot:
         return  # a monitoring system's mail: nobody reads the answer, a robot may reply
+    root = ticket.request_mail_id
     outbox_enqueue_notification(
         name=name,
         language=requester.language_or_customers,

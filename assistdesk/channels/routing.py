@@ -104,17 +104,19 @@ def lookup_sender(address: str) -> list[Sender]:
     )
 
 
-def prefetch_senders(addresses: Iterable[str]) -> None:
+def prefetch_senders(addresses: Iterable[str]) -> set[int]:
     """Read the contacts of a batch's senders in one query (ASCII addresses; any other is
-    looked up alone when routed). Kept only inside a `batch_reads()` block."""
+    looked up alone when routed). Kept only inside a `batch_reads()` block. Returns the
+    customers they are contacts of."""
     wanted = {a.lower() for a in addresses if a and a.isascii()}
     if not wanted:
-        return
+        return set()
     found: dict[str, list[Contact]] = {address: [] for address in wanted}
     for contact in contacts_by_emails(emails=wanted):
         found[contact.email.lower()].append(contact)
     for address, contacts in found.items():
         readcache.remember(_sender_key(address), _senders(contacts))
+    return {contact.customer_id for contacts in found.values() for contact in contacts}
 
 
 def _senders(contacts: Iterable[Contact]) -> list[Sender]:

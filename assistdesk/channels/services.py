@@ -37,6 +37,7 @@ from assistdesk.channels.models import (
 )
 from assistdesk.channels.notifications import render_notification
 from assistdesk.common import readcache
+from assistdesk.contracts.selectors import prefetch_contracts_in_force
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +112,10 @@ def _known_key(message_id: str) -> tuple[str, str]:
 
 
 def inbound_prefetch(batch: Sequence[PreparedInbound]) -> None:
-    """Read what a batch's routing asks about, in three queries instead of three per
-    message: which Message-IDs are stored already, which are our own outgoing mail, and
-    the senders' contacts. Kept inside a `common.readcache.batch_reads()` block only."""
+    """Read what a batch's routing asks about, in four queries instead of up to four per
+    message: which Message-IDs are stored already, which are our own outgoing mail, the
+    senders' contacts and their customers' contracts in force. Kept inside a
+    `common.readcache.batch_reads()` block only."""
     ids = {item.parsed.message_id for item in batch}
     known = set(
         InboundMessage.objects.filter(message_id__in=ids).values_list("message_id", flat=True)
@@ -121,7 +123,8 @@ def inbound_prefetch(batch: Sequence[PreparedInbound]) -> None:
     for message_id in ids:
         readcache.remember(_known_key(message_id), message_id in known)
     routing.prefetch_own_message_ids(ids)
-    routing.prefetch_senders(item.parsed.from_address for item in batch)
+    customers = routing.prefetch_senders(item.parsed.from_address for item in batch)
+    prefetch_contracts_in_force(customer_pks=customers)
 
 
 def inbound_ingest(

@@ -24,21 +24,40 @@ from assistdesk.domain.rating import RatingTerms
 IN_FORCE = (ContractState.TRIAL, ContractState.ACTIVE)
 
 
+def _in_force_key(customer_pk: int) -> tuple[str, int]:
+    return ("contracts-in-force", customer_pk)
+
+
+def _in_force_rows() -> QuerySet[Contract]:
+    return (
+        Contract.objects.filter(state__in=IN_FORCE)
+        .select_related("plan", "plan__calendar")
+        .order_by("plan__priority", "start_on", "id")
+    )
+
+
 def contracts_in_force(*, customer: Customer, at: datetime) -> list[Contract]:
     """The customer's trial or active contracts covering the local day of `at`.
 
     Read once per customer within a batch (`common.readcache`: the mail intake opens
-    many tickets of one customer in one transaction).
+    many tickets in one transaction), or not at all after `prefetch_contracts_in_force`.
     """
     contracts = readcache.memoised(
-        ("contracts-in-force", customer.pk),
-        lambda: list(
-            Contract.objects.filter(customer=customer, state__in=IN_FORCE)
-            .select_related("plan", "plan__calendar")
-            .order_by("plan__priority", "start_on", "id")
-        ),
+        _in_force_key(customer.pk), lambda: list(_in_force_rows().filter(customer=customer))
     )
     return [c for c in contracts if c.covers(c.plan.calendar.local_date(at))]
+
+
+def prefetch_contracts_in_force(*, customer_pks: Iterable[int]) -> None:
+    """Read the trial and active contracts of many customers in one query (kept only
+    inside a `common.readcache.batch_reads()` block)."""
+    found: dict[int, list[Contract]] = {pk: [] for pk in customer_pks}
+    if not found:
+        return
+    for contract in _in_force_rows().filter(customer_id__in=list(found)):
+        found[contract.customer_id].append(contract)
+    for pk, contracts in found.items():
+        readcache.remember(_in_force_key(pk), contracts)
 
 
 def contract_in_force(*, customer: Customer, at: datetime) -> Contract | None:

@@ -70,7 +70,8 @@ def facts(ticket: Ticket, events: Iterable[TicketEvent] | None = None) -> sla.Ti
             TicketEvent.objects.filter(ticket=ticket).exclude(sla_type="").order_by("at", "id")
         )
     else:
-        rows = sorted((e for e in events if e.sla_type), key=lambda e: (e.at, e.pk))
+        # Events not stored yet have no pk: the sort is stable, they keep their order.
+        rows = sorted((e for e in events if e.sla_type), key=lambda e: (e.at, e.pk or 0))
     replayed = [
         sla.TicketEvent(type=sla.EventType(row.sla_type), at=row.at, mode=row.mode or None)
         for row in rows

@@ -89,6 +89,15 @@ class Ticket(TimeStampedModel):
     is_escalated_onsite = models.BooleanField(
         default=False, help_text="remote work could not solve it: an on-site visit is needed"
     )
+    # The mail that opened the ticket: notifications thread under it, and none is sent
+    # when a robot wrote it (a monitoring system: nobody reads the answer, and a robot
+    # might answer it). Copied from the request so a notification reads no other row.
+    request_mail_id = models.CharField(
+        max_length=255, blank=True, help_text="Message-ID of the mail that opened it"
+    )
+    is_request_from_robot = models.BooleanField(
+        default=False, help_text="a program wrote the request: the requester is never mailed"
+    )
     # Queue and reporting copies, kept by the services.
     priority_rank = models.PositiveSmallIntegerField(help_text="the plan's priority: 1 first")
     next_due_at = models.DateTimeField(

@@ -59,7 +59,7 @@ def lock_row(ticket: Ticket) -> Ticket:
     )
 
 
-def record_event(
+def new_event(
     ticket: Ticket,
     kind: str,
     *,
@@ -73,7 +73,8 @@ def record_event(
     mode: str = "",
     data: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    event = TicketEvent.objects.create(
+    """An event, not stored yet (`store_events`; `record_event` does both)."""
+    return TicketEvent(
         ticket=ticket,
         kind=kind,
         at=at or now,
@@ -86,17 +87,41 @@ def record_event(
         mode=mode,
         data=data or {},
     )
+
+
+def store_events(ticket: Ticket, events: list[TicketEvent]) -> list[TicketEvent]:
+    """Insert events in one statement, then tell the receivers of each, in order."""
+    TicketEvent.objects.bulk_create(events)
+    for event in events:
+        _announce(ticket, event)
+    return events
+
+
+def record_event(
+    ticket: Ticket, kind: str, *, actor: str, now: datetime, **fields: Any
+) -> TicketEvent:
+    """Store one event (fields as for `new_event`) and tell the receivers."""
+    event = new_event(ticket, kind, actor=actor, now=now, **fields)
+    event.save(force_insert=True)
+    _announce(ticket, event)
+    return event
+
+
+def _announce(ticket: Ticket, event: TicketEvent) -> None:
     ticket_event_recorded.send(sender=TicketEvent, event=event, ticket=ticket)
     transaction.on_commit(
         lambda: ticket_event_committed.send(sender=TicketEvent, event=event, ticket=ticket)
     )
-    return event
 
 
-def transition_locked(
+def transition_event(
     ticket: Ticket, to_state: TicketState, *, actor: str, reason: str, now: datetime
 ) -> TicketEvent:
-    """One allowed move of a locked ticket, with what the new state implies."""
+    """Make one allowed move on the ticket in memory; its event, not stored yet.
+
+    Only the row changes: what entering or leaving the closed state implies (rating)
+    is `transition_locked`'s, which also stores the event.
+    """
     from_state = ticket.ticket_state
     if not is_allowed(from_state, to_state):
         raise TransitionNotAllowed(f"{ticket.reference} cannot go from {from_state} to {to_state}")
@@ -113,7 +138,7 @@ def transition_locked(
         ticket.closed_at = None
     elif to_state is S.CLOSED:
         ticket.closed_at = now
-    event = record_event(
+    return new_event(
         ticket,
         EventKind.TRANSITION,
         actor=actor,
@@ -123,6 +148,16 @@ def transition_locked(
         to_state=to_state,
         sla_type=str(sla_type),
     )
+
+
+def transition_locked(
+    ticket: Ticket, to_state: TicketState, *, actor: str, reason: str, now: datetime
+) -> TicketEvent:
+    """One allowed move of a locked ticket, with what the new state implies."""
+    from_state = ticket.ticket_state
+    event = transition_event(ticket, to_state, actor=actor, reason=reason, now=now)
+    event.save(force_insert=True)
+    _announce(ticket, event)
     if to_state is S.CLOSED:
         results = sla.refresh(ticket, now)
         stored = rating.rate_and_store(ticket, results=results, actor=actor, now=now)

@@ -33,9 +33,12 @@ from assistdesk.tickets.services._core import (
     advance_locked,
     finish,
     lock,
+    new_event,
     record_event,
     refuse_closed,
     require_aware,
+    store_events,
+    transition_event,
 )
 from assistdesk.tickets.states import TicketState
 
@@ -115,6 +118,7 @@ def ticket_create(
     received_at: datetime | None = None,
     is_out_of_hours: bool | None = None,
     mail_message_id: str = "",
+    is_request_from_robot: bool = False,
     acknowledged_by: str = "",
     actor: str,
     now: datetime,
@@ -124,8 +128,10 @@ def ticket_create(
     `urgent` defaults to severity 1 (§2.4); `is_out_of_hours` to "received outside the
     plan calendar's working time". `body` becomes the thread's first message, from the
     requester. With `acknowledged_by` (an actor, e.g. the mail intake's), the ticket is
-    acknowledged in the same transaction, as `ticket_acknowledge` would (one SLA refresh
-    instead of two: the mail intake opens hundreds of tickets a minute).
+    acknowledged in the same transaction, as `ticket_acknowledge` would (one insert, no
+    update: the mail intake opens hundreds of tickets a minute). `mail_message_id` and
+    `is_request_from_robot`: the mail that brought the request, and whether a program
+    wrote it (then nothing is ever mailed about the ticket).
     """
     received_at = require_aware(received_at or now, "received_at")
     if received_at > now:
@@ -161,31 +167,42 @@ def ticket_create(
         received_at=received_at,
         is_out_of_hours=is_out_of_hours,
         priority_rank=plan.priority if plan is not None else NO_CONTRACT_PRIORITY,
+        request_mail_id=mail_message_id,
+        is_request_from_robot=is_request_from_robot,
     )
-    # A new ticket's only event until acknowledged is `created`, which stops no clock:
-    # its SLA is known before the row exists, and the row is inserted with it.
-    evaluation = None if acknowledged_by else sla.evaluate(ticket, now, events=())
+    events = [
+        new_event(
+            ticket,
+            EventKind.CREATED,
+            actor=actor,
+            now=now,
+            at=received_at,
+            to_state=S.NEW,
+            data={
+                "origin": origin,
+                "severity": severity,
+                "urgent": is_urgent,
+                "kind": kind,
+                "contract": contract.pk if contract else None,
+                "plan": plan.key if plan else None,
+            },
+        )
+    ]
+    if acknowledged_by:
+        # As `ticket_acknowledge` would, but before the row exists: the row is inserted
+        # as it ends up, and the events go in together.
+        events += [
+            transition_event(
+                ticket, S.ACKNOWLEDGED, actor=acknowledged_by, reason="acknowledged", now=now
+            ),
+            _acknowledgement_event(ticket, actor=acknowledged_by, now=now),
+        ]
+    # The events so far stop no clock that has not started: the SLA is known before the
+    # row exists, and the row is inserted with it.
+    evaluation = sla.evaluate(ticket, now, events=events)
     with transaction.atomic(savepoint=False):
         ticket.number = _next_number()  # the sequence row is locked from here to commit
         ticket.save(force_insert=True)
-        events = [
-            record_event(
-                ticket,
-                EventKind.CREATED,
-                actor=actor,
-                now=now,
-                at=received_at,
-                to_state=S.NEW,
-                data={
-                    "origin": origin,
-                    "severity": severity,
-                    "urgent": is_urgent,
-                    "kind": kind,
-                    "contract": contract.pk if contract else None,
-                    "plan": plan.key if plan else None,
-                },
-            )
-        ]
         if body or body_html:
             Message.objects.create(
                 ticket=ticket,
@@ -198,12 +215,8 @@ def ticket_create(
                 mail_message_id=mail_message_id,
                 actor=actor,
             )
-        if evaluation is not None:
-            sla.store(ticket, evaluation, now, replace=False)
-            return ticket
-        events += _acknowledge_locked(ticket, actor=acknowledged_by, now=now)
-        sla.refresh(ticket, now, events=events, replace=False)
-        ticket.save()
+        store_events(ticket, events)  # the acknowledgement mail is queued from here
+        sla.store(ticket, evaluation, now, replace=False)
         return ticket
 
 
@@ -225,7 +238,11 @@ def _acknowledge_locked(ticket: Ticket, *, actor: str, now: datetime) -> list[Ti
     events = []
     if ticket.state == S.NEW:
         events = advance_locked(ticket, S.ACKNOWLEDGED, actor=actor, reason="acknowledged", now=now)
-    ack = record_event(
+    return [*events, *store_events(ticket, [_acknowledgement_event(ticket, actor=actor, now=now)])]
+
+
+def _acknowledgement_event(ticket: Ticket, *, actor: str, now: datetime) -> TicketEvent:
+    return new_event(
         ticket,
         EventKind.ACKNOWLEDGEMENT,
         actor=actor,
@@ -233,7 +250,6 @@ def _acknowledge_locked(ticket: Ticket, *, actor: str, now: datetime) -> list[Ti
         sla_type=domain_sla.EventType.ACKNOWLEDGEMENT,
         data={"origin": ticket.origin, "severity": ticket.severity},
     )
-    return [*events, ack]
 
 
 def ticket_classify(

@@ -1,10 +1,10 @@
 """Write operations of the channels app: store and route inbound mail, queue outbound mail.
 
 Inbound: `inbound_ingest` is the single entry for every way mail arrives (IMAP polling,
-the delivery pipe). It parses outside any transaction, then in one transaction inserts
-the message under its unique Message-ID and routes it; the caller tells the mailbox
-"seen" only after that commit. A second delivery of the same Message-ID finds the row
-and changes nothing.
+the delivery pipe). It parses outside any transaction (`inbound_prepare`), then in one
+transaction routes the message and inserts it, with the outcome, under its unique
+Message-ID; the caller tells the mailbox "seen" only after that commit. A second
+delivery of the same Message-ID finds the row and changes nothing.
 
 Outbound: `outbox_enqueue` writes the row in the caller's transaction and, on commit,
 asks the worker to send now rather than at the next minute tick (sending: `sending.py`).
@@ -157,47 +157,94 @@ def inbound_ingest(
     fields = _message_fields(parsed)
     if prepared.error:
         fields["error"] = prepared.error
-    # savepoint=False: inside a caller's batch transaction this joins it (the insert and
-    # the routing have savepoints of their own); alone, it is the transaction.
+    message = InboundMessage(
+        **fields,
+        mailbox=mailbox,
+        source=source,
+        raw=prepared.stored,
+        size=len(prepared.raw),
+        is_raw_truncated=prepared.stored is not prepared.raw,
+        received_at=prepared.received_at,
+    )
+    # The router stores attachments on the ticket: hand it the bytes already parsed
+    # rather than have it parse the original again.
+    setattr(message, "parsed_attachments", parsed.attachments)  # noqa: B010
+    # Routed first, then inserted with its outcome, both in one savepoint: a message
+    # and the ticket work it caused commit together or not at all. savepoint=False:
+    # inside a caller's batch transaction this joins it; alone, it is the transaction.
     with transaction.atomic(savepoint=False):
         try:
             with transaction.atomic():
-                message = InboundMessage.objects.create(
-                    **fields,
-                    mailbox=mailbox,
-                    source=source,
-                    raw=prepared.stored,
-                    size=len(prepared.raw),
-                    is_raw_truncated=prepared.stored is not prepared.raw,
-                    received_at=prepared.received_at,
-                )
-        except IntegrityError:
-            # Another worker stored the same Message-ID a moment ago.
-            return IngestResult(InboundMessage.objects.get(message_id=parsed.message_id), False)
-        readcache.remember(_known_key(parsed.message_id), True)
-        InboundAttachment.objects.bulk_create(
-            InboundAttachment(
-                message=message,
-                part_index=att.index,
-                filename=att.filename,
-                content_type=att.content_type[:255],
-                size=att.size,
-                sha256=hashlib.sha256(att.content).hexdigest(),
-                content_id=att.content_id[:255],
-                is_inline=att.is_inline,
-                is_oversize=att.size > MAX_ATTACHMENT_BYTES,
-            )
-            for att in parsed.attachments
-        )
-        # The router stores attachments on the ticket: hand it the bytes already parsed
-        # rather than have it parse the original again.
-        setattr(message, "parsed_attachments", parsed.attachments)  # noqa: B010
-        route_inbound(message, now=now)
+                route = routing.decide(message, now=now)
+                _insert_routed(message, route, parsed, now=now)
+        except _InsertConflict as conflict:
+            return _stored_already(parsed.message_id, conflict)
+        except (OperationalError, InterfaceError):
+            raise  # not the message's fault: the mailbox keeps it, the next run retries
+        except Exception as exc:
+            # The router failed: its writes are undone with the savepoint, and the
+            # message waits in the quarantine with the error, not lost, not retried.
+            log.exception("routing inbound message %s failed", parsed.message_id)
+            route = _router_failed(exc)
+            try:
+                with transaction.atomic():
+                    _insert_routed(message, route, parsed, now=now)
+            except _InsertConflict as conflict:
+                return _stored_already(parsed.message_id, conflict)
+    readcache.remember(_known_key(parsed.message_id), True)
     return IngestResult(message, created=True)
 
 
+class _InsertConflict(Exception):
+    """The message's row could not be inserted (the savepoint is rolled back by then)."""
+
+    def __init__(self, error: IntegrityError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _stored_already(message_id: str, conflict: _InsertConflict) -> IngestResult:
+    """Another worker stored the same Message-ID a moment ago: its routing stands, ours
+    was undone with the savepoint. Any other conflict is a real error."""
+    existing = InboundMessage.objects.filter(message_id=message_id).first()
+    if existing is None:
+        raise conflict.error
+    return IngestResult(existing, created=False)
+
+
+def _insert_routed(
+    message: InboundMessage, route: routing.Route, parsed: ParsedMessage, *, now: datetime
+) -> None:
+    message.status = route.status
+    message.reason = route.reason
+    message.result_ref = route.result_ref
+    message.routed_at = now
+    try:
+        message.save(force_insert=True)
+    except IntegrityError as exc:
+        raise _InsertConflict(exc) from exc
+    InboundAttachment.objects.bulk_create(
+        InboundAttachment(
+            message=message,
+            part_index=att.index,
+            filename=att.filename,
+            content_type=att.content_type[:255],
+            size=att.size,
+            sha256=hashlib.sha256(att.content).hexdigest(),
+            content_id=att.content_id[:255],
+            is_inline=att.is_inline,
+            is_oversize=att.size > MAX_ATTACHMENT_BYTES,
+        )
+        for att in parsed.attachments
+    )
+
+
+def _router_failed(exc: Exception) -> routing.Route:
+    return routing.Route(InboundStatus.QUARANTINED, f"routing failed: {exc!r}"[:255])
+
+
 def route_inbound(message: InboundMessage, *, now: datetime) -> routing.Route:
-    """Route a stored message and record the outcome; a failing router quarantines.
+    """Route a stored message again and record the outcome; a failing router quarantines.
 
     The router runs in a savepoint: if it raises, its writes are undone and the message
     waits in the quarantine with the error, instead of being lost or retried forever.
@@ -210,7 +257,7 @@ def route_inbound(message: InboundMessage, *, now: datetime) -> routing.Route:
         raise
     except Exception as exc:
         log.exception("routing inbound message %s failed", message.pk)
-        route = routing.Route(InboundStatus.QUARANTINED, f"routing failed: {exc!r}"[:255])
+        route = _router_failed(exc)
     message.status = route.status
     message.reason = route.reason
     message.result_ref = route.result_ref

@@ -20,6 +20,8 @@ from assistdesk.channels.models import (
 )
 from assistdesk.channels.routing import Sender, TicketLink
 from assistdesk.channels.tests.conftest import eml
+from assistdesk.common import readcache
+from assistdesk.customers.tests.factories import ContactFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +79,46 @@ def test_the_same_message_id_twice_is_stored_once():
     assert again.message.pk == first.message.pk
     assert InboundMessage.objects.count() == 1
     assert b"12 lavori" in bytes(InboundMessage.objects.get().raw)
+
+
+def test_a_message_another_worker_stored_meanwhile_undoes_its_own_routing(
+    known_senders, monkeypatch
+):
+    # The check "stored already?" says no (read before the other worker committed); the
+    # insert then conflicts: the ticket work done for it is undone with its savepoint.
+    first = ingest(eml("plain_utf8_it.eml"))
+    known_senders["marco.rossi@edil-rossi.it"] = [AUTHORISED]
+
+    def router(message, *, sender, now):
+        services.outbox_enqueue(
+            to="marco.rossi@edil-rossi.it", subject="ack", body_text="x", language="it",
+            context_ref="ticket:1", now=now,
+        )  # fmt: skip
+        return TicketLink("ticket", "ticket:1")
+
+    monkeypatch.setattr(routing, "create_ticket_from_message", router)
+    with readcache.batch_reads():
+        readcache.remember(("inbound-message-id", first.message.message_id), False)
+        again = ingest(eml("plain_utf8_it.eml"))
+
+    assert not again.created and again.message.pk == first.message.pk
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_batch_reads_what_routing_asks_in_four_queries(django_assert_max_num_queries):
+    customer = CustomerFactory()
+    ContactFactory(customer=customer, email="marco.rossi@edil-rossi.it", is_authorised=True)
+    raws = [eml("plain_utf8_it.eml").replace(b"4711@", f"{n}@".encode()) for n in range(5)]
+    batch = [services.inbound_prepare(raw=raw, now=NOW) for raw in raws]
+    with readcache.batch_reads():
+        with django_assert_max_num_queries(4):
+            services.inbound_prefetch(batch)
+        # Known Message-IDs, our own mail, the sender: no query more per message.
+        with django_assert_max_num_queries(0):
+            for item in batch:
+                assert not readcache.memoised(("inbound-message-id", item.parsed.message_id), list)
+                assert routing.lookup_sender("Marco.Rossi@edil-rossi.it")[0].is_authorised
+                assert not routing._is_our_own(InboundMessage(message_id=item.parsed.message_id))
 
 
 def test_a_message_without_message_id_is_deduplicated_by_its_bytes():

@@ -163,25 +163,14 @@ def _body(message: InboundMessage, attachments: Iterable[ParsedAttachment]) -> s
     return text
 
 
-def _attach(
-    message: InboundMessage,
-    attachments: Iterable[ParsedAttachment],
-    target: Message,
-    *,
-    actor: str,
-    now: datetime,
-) -> None:
-    for attachment in attachments:
-        if attachment.size > MAX_ATTACHMENT_BYTES:
-            continue  # listed in the body; the bytes stay in the stored original
-        tickets.message_attach(
-            message=target,
-            name=attachment.filename,
-            content=attachment.content,
-            content_type=attachment.content_type,
-            actor=actor,
-            now=now,
-        )
+def _files(attachments: Iterable[ParsedAttachment]) -> list[tickets.NewFile]:
+    """The attachments kept on the ticket: all but those over the size limit (listed in
+    the body; their bytes stay in the stored original)."""
+    return [
+        tickets.NewFile(a.filename, a.content, a.content_type)
+        for a in attachments
+        if a.size <= MAX_ATTACHMENT_BYTES
+    ]
 
 
 def _new_ticket(message: InboundMessage, contact: Contact, *, now: datetime) -> TicketLink:
@@ -198,6 +187,7 @@ def _new_ticket(message: InboundMessage, contact: Contact, *, now: datetime) -> 
             received_at=message.received_at,
             mail_message_id=message.message_id,
             is_request_from_robot=message.is_auto_generated,
+            files=_files(attachments),
             # Acknowledged at once (the notification goes with it), unless a robot wrote:
             # then nobody is told and a dispatcher acknowledges when they look at it.
             acknowledged_by="" if message.must_not_answer else SYSTEM_ACTOR,
@@ -206,10 +196,6 @@ def _new_ticket(message: InboundMessage, contact: Contact, *, now: datetime) -> 
         )
     except TicketError as error:  # e.g. the plan takes no requests by e-mail
         raise QuarantineMessage(f"refused by the ticket: {error}") from error
-    if attachments:
-        request = Message.objects.filter(ticket=ticket).order_by("id").first()
-        if request is not None:
-            _attach(message, attachments, request, actor=actor, now=now)
     return TicketLink("ticket", f"ticket:{ticket.pk}")
 
 
@@ -247,7 +233,9 @@ def _reply(
         actor=actor,
         now=now,
     )
-    _attach(message, attachments, reply, actor=actor, now=now)
+    files = _files(attachments)
+    if files:
+        tickets.message_attach_files(message=reply, files=files, actor=actor, now=now)
     if ticket.state == TicketState.RESOLVED and (
         contact.is_authorised or contact.pk == ticket.requester_id
     ):

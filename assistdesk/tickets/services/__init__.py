@@ -1,6 +1,7 @@
 """Write operations on tickets: keyword-only, one transaction each, the ticket row locked,
 a `TicketEvent` appended, the SLA recomputed and stored (STYLE.md "Where code goes")."""
 
+from assistdesk.tickets.services.files import NewFile
 from assistdesk.tickets.services.intake import (
     ticket_acknowledge,
     ticket_assign,
@@ -20,6 +21,7 @@ from assistdesk.tickets.services.states import (
 )
 from assistdesk.tickets.services.thread import (
     message_attach,
+    message_attach_files,
     ticket_confirm_intervention,
     ticket_customer_reply,
     ticket_reply,
@@ -27,8 +29,10 @@ from assistdesk.tickets.services.thread import (
 from assistdesk.tickets.services.work import intervention_log, part_approve
 
 __all__ = [
+    "NewFile",
     "intervention_log",
     "message_attach",
+    "message_attach_files",
     "part_approve",
     "ticket_acknowledge",
     "ticket_assign",

@@ -6,6 +6,7 @@ why) and recomputes the stored SLA before it returns.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +41,7 @@ from assistdesk.tickets.services._core import (
     store_events,
     transition_event,
 )
+from assistdesk.tickets.services.files import NewFile, store_files
 from assistdesk.tickets.states import TicketState
 
 S = TicketState
@@ -119,6 +121,7 @@ def ticket_create(
     is_out_of_hours: bool | None = None,
     mail_message_id: str = "",
     is_request_from_robot: bool = False,
+    files: Sequence[NewFile] = (),
     acknowledged_by: str = "",
     actor: str,
     now: datetime,
@@ -131,7 +134,8 @@ def ticket_create(
     acknowledged in the same transaction, as `ticket_acknowledge` would (one insert, no
     update: the mail intake opens hundreds of tickets a minute). `mail_message_id` and
     `is_request_from_robot`: the mail that brought the request, and whether a program
-    wrote it (then nothing is ever mailed about the ticket).
+    wrote it (then nothing is ever mailed about the ticket). `files` are kept with the
+    request (it needs a `body` or `body_html` then).
     """
     received_at = require_aware(received_at or now, "received_at")
     if received_at > now:
@@ -142,6 +146,8 @@ def ticket_create(
     subject = " ".join(subject.split())[:SUBJECT_MAX]
     if not subject:
         raise TicketError("subject", "a ticket needs a subject")
+    if files and not (body or body_html):
+        raise TicketError("files", "files come with the request: it needs a body")
     is_urgent = severity == 1 if urgent is None else bool(urgent)
     _check_requester(customer, requester)
     # Every check that can refuse the ticket comes before the writes: the writes then need
@@ -204,7 +210,7 @@ def ticket_create(
         ticket.number = _next_number()  # the sequence row is locked from here to commit
         ticket.save(force_insert=True)
         if body or body_html:
-            Message.objects.create(
+            request = Message.objects.create(
                 ticket=ticket,
                 kind=MessageKind.REQUEST,
                 is_public=True,
@@ -215,6 +221,9 @@ def ticket_create(
                 mail_message_id=mail_message_id,
                 actor=actor,
             )
+            if files:
+                _, stored = store_files(ticket, request, files, actor=actor, now=now)
+                events += stored
         store_events(ticket, events)  # the acknowledgement mail is queued from here
         sla.store(ticket, evaluation, now, replace=False)
         return ticket

@@ -9,10 +9,10 @@ recorded intermediate states; a customer reply ends a wait for the customer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.contrib.auth.models import User
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,7 +27,6 @@ from assistdesk.tickets.models import (
     MessageKind,
     Ticket,
 )
-from assistdesk.tickets.models.thread import safe_file_name
 from assistdesk.tickets.services._core import (
     advance_locked,
     finish,
@@ -35,7 +34,9 @@ from assistdesk.tickets.services._core import (
     lock_row,
     record_event,
     require_aware,
+    store_events,
 )
+from assistdesk.tickets.services.files import NewFile, store_files
 from assistdesk.tickets.services.intake import sanitise_html
 from assistdesk.tickets.states import TicketState
 
@@ -220,33 +221,23 @@ def message_attach(
     actor: str,
     now: datetime,
 ) -> Attachment:
-    """Store a file with a message (the mail intake may add them after the message).
+    """Store a file with a message (the mail intake may add them after the message)."""
+    return message_attach_files(
+        message=message, files=[NewFile(name, content, content_type)], actor=actor, now=now
+    )[0]
 
-    The file is written before the row commits: a rolled-back call can leave an orphan
-    file under MEDIA_ROOT, never a row without its file.
-    """
-    safe = safe_file_name(name)
+
+def message_attach_files(
+    *, message: Message, files: Sequence[NewFile], actor: str, now: datetime
+) -> list[Attachment]:
+    """Store files with a message, one event each (`files.store_files`)."""
     with transaction.atomic():
         # Nothing on the ticket changes and no notification is built: the row alone.
-        locked = lock_row(message.ticket)
-        attachment = Attachment(
-            message=message,
-            name=safe,
-            content_type=content_type[:100],
-            size=len(content),
-            created_at=now,
-        )
-        attachment.file.save(safe, ContentFile(content), save=False)
-        attachment.save()
-        record_event(
-            locked,
-            EventKind.ATTACHMENT,
-            actor=actor,
-            now=now,
-            data={"message": message.pk, "attachment": attachment.pk, "name": safe},
-        )
+        locked = lock_row(Ticket(pk=message.ticket_id))
+        attachments, events = store_files(locked, message, files, actor=actor, now=now)
+        store_events(locked, events)
         # A file is no SLA input: nothing to recompute or save (`finish`), but while the
         # ticket waits for the customer.
         if locked.state == S.WAITING_CUSTOMER:
             finish(lock(locked), now)
-    return attachment
+    return attachments

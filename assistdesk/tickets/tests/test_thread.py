@@ -128,6 +128,35 @@ def test_attachments_are_stored_under_media_root_with_safe_names(
     assert TicketEvent.objects.filter(ticket=ticket, kind=EventKind.ATTACHMENT).exists()
 
 
+def test_files_come_with_the_request_or_several_at_once_with_one_event_each(
+    annual: Setup, media_root: Path, django_assert_max_num_queries: Any
+) -> None:
+    ticket = open_ticket(
+        annual.customer,
+        body="scan attached",
+        files=[services.NewFile("scan.pdf", b"%PDF-1", "application/pdf")],
+        received_at=at("2026-04-14 09:00"),
+    )
+    request = Message.objects.get(ticket=ticket)
+    assert [(a.name, a.size) for a in request.attachments.all()] == [("scan.pdf", 6)]
+    with django_assert_max_num_queries(6):  # lock, rows, events: not per file
+        both = services.message_attach_files(
+            message=request,
+            files=[services.NewFile("a.txt", b"a"), services.NewFile("../b.txt", b"bb")],
+            actor="system:mail",
+            now=at("2026-04-14 09:01"),
+        )
+    assert [Path(a.file.path).read_bytes() for a in both] == [b"a", b"bb"]
+    events = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.ATTACHMENT).order_by("id")
+    assert [e.data["name"] for e in events] == ["scan.pdf", "a.txt", "b.txt"]
+    assert [e.data["attachment"] for e in events][1:] == [a.pk for a in both]
+    with pytest.raises(TicketError, match=r"^files: "):
+        open_ticket(
+            annual.customer, files=[services.NewFile("x.txt", b"x")],
+            received_at=at("2026-04-14 09:00"),
+        )  # fmt: skip
+
+
 def test_events_are_announced_inside_the_transaction_and_after_commit(
     annual: Setup, django_capture_on_commit_callbacks: Any
 ) -> None:

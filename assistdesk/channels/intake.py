@@ -26,6 +26,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -34,8 +35,9 @@ from django.db import DatabaseError, connection, transaction
 from imap_tools import AND, BaseMailBox, MailBox, MailboxLoginError, MailBoxUnencrypted
 from imap_tools.consts import MailMessageFlags
 
-from assistdesk.channels.models import InboundSource, Mailbox
-from assistdesk.channels.services import inbound_ingest, inbound_prefetch, inbound_prepare
+from assistdesk.channels.mail.prepare import PreparedInbound, Preparer, Received
+from assistdesk.channels.models import MAX_MESSAGE_BYTES, InboundSource, Mailbox
+from assistdesk.channels.services import inbound_ingest, inbound_prefetch
 from assistdesk.common import readcache
 
 log = logging.getLogger(__name__)
@@ -228,36 +230,24 @@ def _fetch_locked(
             if mailbox.processed_folder and not box.folder.exists(mailbox.processed_folder):
                 box.folder.create(mailbox.processed_folder)
             uids = box.uids(AND(seen=False))[:limit]
-            for start in range(0, len(uids), batch_size):
-                done: list[str] = []
-                fetched_batch = fetch_raw(box, uids[start : start + batch_size])
-                progress("fetched", len(fetched_batch))
-                prepared = [
-                    inbound_prepare(raw=f.raw, received_at=f.internal_date, now=now)
-                    for f in fetched_batch
-                ]
-                # One transaction per batch: a commit (an fsync) per message would be
-                # the slowest part of intake. Each message still routes in a savepoint.
-                # What routing reads of the database (the senders, the contracts and
-                # targets, which Message-IDs are known) is read once per batch.
-                with transaction.atomic(), readcache.batch_reads():
-                    inbound_prefetch(prepared)
-                    for fetched, item in zip(fetched_batch, prepared, strict=True):
-                        report.fetched += 1
-                        result = inbound_ingest(
-                            prepared=item,
-                            source=InboundSource.IMAP,
-                            mailbox=mailbox,
-                            now=now,
-                        )
-                        report.stored += result.created
-                        report.duplicates += not result.created
-                        done.append(fetched.uid)
-                progress("committed", len(done))
-                # Every message in `done` is committed: now, and only now, the server
-                # may forget about them.
-                _mark_done(box, mailbox, done)
-                progress("flagged", len(done))
+            batches = [uids[i : i + batch_size] for i in range(0, len(uids), batch_size)]
+            # Parsing needs no database: with more than one batch, the next one is
+            # fetched and parsed (in a process of its own) while this one is stored.
+            with Preparer(ahead=len(batches) > 1, max_bytes=MAX_MESSAGE_BYTES) as preparer:
+                upcoming = _fetch_and_prepare(box, preparer, batches[0], now) if batches else None
+                for index in range(len(batches)):
+                    assert upcoming is not None
+                    fetched_batch, future = upcoming
+                    progress("fetched", len(fetched_batch))
+                    if index + 1 < len(batches):
+                        upcoming = _fetch_and_prepare(box, preparer, batches[index + 1], now)
+                    prepared = preparer.result(future, _received(fetched_batch), now=now)
+                    _store_batch(mailbox, report, fetched_batch, prepared, now=now)
+                    progress("committed", len(fetched_batch))
+                    # Every message of the batch is committed: now, and only now, the
+                    # server may forget about them.
+                    _mark_done(box, mailbox, [f.uid for f in fetched_batch])
+                    progress("flagged", len(fetched_batch))
     except (MailboxLoginError, imaplib.IMAP4.error, OSError) as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         report.errors.append(error)
@@ -266,6 +256,40 @@ def _fetch_locked(
         Mailbox.objects.filter(pk=mailbox.pk).update(
             locked_until=None, last_fetched_at=now, last_error=error
         )
+
+
+def _received(fetched_batch: list[FetchedMessage]) -> list[Received]:
+    return [(f.raw, f.internal_date) for f in fetched_batch]
+
+
+def _fetch_and_prepare(
+    box: BaseMailBox, preparer: Preparer, uids: list[str], now: datetime
+) -> tuple[list[FetchedMessage], Future[list[PreparedInbound]]]:
+    fetched_batch = fetch_raw(box, uids)
+    return fetched_batch, preparer.submit(_received(fetched_batch), now=now)
+
+
+def _store_batch(
+    mailbox: Mailbox,
+    report: FetchReport,
+    fetched_batch: list[FetchedMessage],
+    prepared: list[PreparedInbound],
+    *,
+    now: datetime,
+) -> None:
+    """Store and route a batch in one transaction: a commit (an fsync) per message would be
+    the slowest part of intake. Each message still routes in a savepoint. What routing
+    reads of the database (the senders, their contracts, which Message-IDs are known) is
+    read once per batch."""
+    with transaction.atomic(), readcache.batch_reads():
+        inbound_prefetch(prepared)
+        for item in prepared:
+            report.fetched += 1
+            result = inbound_ingest(
+                prepared=item, source=InboundSource.IMAP, mailbox=mailbox, now=now
+            )
+            report.stored += result.created
+            report.duplicates += not result.created
 
 
 def fetch_all(*, now: datetime, limit: int = 500) -> list[FetchReport]:

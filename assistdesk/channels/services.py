@@ -23,7 +23,8 @@ from typing import Any, NamedTuple
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 
 from assistdesk.channels import routing
-from assistdesk.channels.mail.parse import ParsedMessage, parse
+from assistdesk.channels.mail.parse import ParsedMessage
+from assistdesk.channels.mail.prepare import PreparedInbound, prepare
 from assistdesk.channels.models import (
     MAX_ATTACHMENT_BYTES,
     MAX_MESSAGE_BYTES,
@@ -46,14 +47,6 @@ log = logging.getLogger(__name__)
 class IngestResult:
     message: InboundMessage
     created: bool  # False: this Message-ID was already stored, nothing changed
-
-
-def _header_section(raw: bytes) -> bytes:
-    for separator in (b"\r\n\r\n", b"\n\n"):
-        head, found, _ = raw.partition(separator)
-        if found:
-            return head + separator
-    return raw[:65536]
 
 
 def _message_fields(parsed: ParsedMessage) -> dict[str, Any]:
@@ -83,28 +76,11 @@ def _message_fields(parsed: ParsedMessage) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class PreparedInbound:
-    """A received message parsed and ready to store: no database needed to make one, so
-    the intake prepares the next batch while the current one is stored."""
-
-    raw: bytes  # as received
-    stored: bytes  # what the row keeps: the whole message, or its header if too large
-    parsed: ParsedMessage
-    received_at: datetime
-    error: str  # why it cannot be used, besides what the parser found
-
-
 def inbound_prepare(
     *, raw: bytes, received_at: datetime | None = None, now: datetime
 ) -> PreparedInbound:
-    """Parse one received message (never raises: what is wrong is in `error`)."""
-    received_at = min(received_at or now, now)
-    stored, error = raw, ""
-    if len(raw) > MAX_MESSAGE_BYTES:
-        stored = _header_section(raw)
-        error = f"message too large ({len(raw) // (1024 * 1024)} MiB); original left on server"
-    return PreparedInbound(raw, stored, parse(stored, received_at=received_at), received_at, error)
+    """Parse one received message, no database needed (`mail.prepare`; never raises)."""
+    return prepare(raw, received_at=received_at, now=now, max_bytes=MAX_MESSAGE_BYTES)
 
 
 def _known_key(message_id: str) -> tuple[str, str]:

@@ -1,0 +1,46 @@
+"""Preparing received mail away from the database: the same result in a child process as
+here, and a child that dies loses no batch."""
+
+from __future__ import annotations
+
+import os
+import signal
+from datetime import UTC, datetime
+
+from assistdesk.channels.mail.prepare import Preparer, prepare_batch
+from assistdesk.channels.tests.conftest import eml
+
+NOW = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
+BATCH = [
+    (eml("plain_utf8_it.eml"), datetime(2025, 3, 20, 11, 0, tzinfo=UTC)),
+    (eml("multipart_alternative_latin1_fr.eml"), None),
+    (eml("no_sender_at_all.eml"), datetime(2030, 1, 1, tzinfo=UTC)),  # a clock ahead
+]
+
+
+def test_a_child_process_prepares_what_this_one_would():
+    with Preparer(ahead=True, max_bytes=10_000_000) as preparer:
+        future = preparer.submit(BATCH, now=NOW)
+        prepared = preparer.result(future, BATCH, now=NOW)
+    assert prepared == prepare_batch(BATCH, now=NOW, max_bytes=10_000_000)
+    assert [p.received_at for p in prepared] == [BATCH[0][1], NOW, NOW]
+    assert prepared[2].parsed.error == "no sender address"
+
+
+def test_a_message_over_the_limit_keeps_its_header_only():
+    (prepared,) = prepare_batch(BATCH[:1], now=NOW, max_bytes=100)
+    assert prepared.stored.endswith(b"\n\n") and len(prepared.stored) < len(prepared.raw)
+    assert prepared.error.startswith("message too large")
+
+
+def test_a_batch_whose_child_died_is_prepared_here():
+    with Preparer(ahead=True, max_bytes=10_000_000) as preparer:
+        preparer.result(preparer.submit(BATCH[:1], now=NOW), BATCH[:1], now=NOW)
+        assert preparer._pool is not None
+        for pid in list(preparer._pool._processes):  # the child, killed as the OOM killer would
+            os.kill(pid, signal.SIGKILL)
+        future = preparer.submit(BATCH, now=NOW)
+        prepared = preparer.result(future, BATCH, now=NOW)
+        again = preparer.result(preparer.submit(BATCH, now=NOW), BATCH, now=NOW)
+        assert preparer._pool is None  # from then on, prepared here
+    assert prepared == again == prepare_batch(BATCH, now=NOW, max_bytes=10_000_000)

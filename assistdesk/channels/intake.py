@@ -2,7 +2,8 @@
 
 Order is what makes it lose nothing and duplicate nothing:
 1. fetch a batch of UNSEEN messages with BODY.PEEK (fetching does not mark them seen);
-2. store and route each with `inbound_ingest`, the batch in one transaction, commit;
+2. store and route each with `inbound_ingest`, the batch in one transaction, commit
+   (the next batch is fetched and parsed meanwhile: `mail.prepare`);
 3. only then flag the batch `\\Seen` (or move it to the processed folder).
 
 A crash between 2 and 3 leaves committed messages unseen; the next run fetches them
@@ -37,7 +38,12 @@ from imap_tools.consts import MailMessageFlags
 
 from assistdesk.channels.mail.prepare import PreparedInbound, Preparer, Received
 from assistdesk.channels.models import MAX_MESSAGE_BYTES, InboundSource, Mailbox
-from assistdesk.channels.services import inbound_ingest, inbound_prefetch
+from assistdesk.channels.services import (
+    BatchNeedsSavepoints,
+    IngestResult,
+    inbound_ingest,
+    inbound_prefetch,
+)
 from assistdesk.common import readcache
 
 log = logging.getLogger(__name__)
@@ -242,7 +248,7 @@ def _fetch_locked(
                     if index + 1 < len(batches):
                         upcoming = _fetch_and_prepare(box, preparer, batches[index + 1], now)
                     prepared = preparer.result(future, _received(fetched_batch), now=now)
-                    _store_batch(mailbox, report, fetched_batch, prepared, now=now)
+                    _store_batch(mailbox, report, prepared, now=now)
                     progress("committed", len(fetched_batch))
                     # Every message of the batch is committed: now, and only now, the
                     # server may forget about them.
@@ -272,24 +278,39 @@ def _fetch_and_prepare(
 def _store_batch(
     mailbox: Mailbox,
     report: FetchReport,
-    fetched_batch: list[FetchedMessage],
     prepared: list[PreparedInbound],
     *,
     now: datetime,
 ) -> None:
     """Store and route a batch in one transaction: a commit (an fsync) per message would be
-    the slowest part of intake. Each message still routes in a savepoint. What routing
-    reads of the database (the senders, their contracts, which Message-IDs are known) is
-    read once per batch."""
+    the slowest part of intake. First without a savepoint per message; if one message
+    needs its work undone, the batch rolls back and runs again with them."""
+    try:
+        results = _store_batch_once(mailbox, prepared, savepoints=False, now=now)
+    except BatchNeedsSavepoints:
+        results = _store_batch_once(mailbox, prepared, savepoints=True, now=now)
+    report.fetched += len(results)
+    report.stored += sum(r.created for r in results)
+    report.duplicates += sum(not r.created for r in results)
+
+
+def _store_batch_once(
+    mailbox: Mailbox, prepared: list[PreparedInbound], *, savepoints: bool, now: datetime
+) -> list[IngestResult]:
+    # What routing reads of the database (the senders, their contracts, which
+    # Message-IDs are known) is read once per batch.
     with transaction.atomic(), readcache.batch_reads():
         inbound_prefetch(prepared)
-        for item in prepared:
-            report.fetched += 1
-            result = inbound_ingest(
-                prepared=item, source=InboundSource.IMAP, mailbox=mailbox, now=now
+        return [
+            inbound_ingest(
+                prepared=item,
+                source=InboundSource.IMAP,
+                mailbox=mailbox,
+                savepoint=savepoints,
+                now=now,
             )
-            report.stored += result.created
-            report.duplicates += not result.created
+            for item in prepared
+        ]
 
 
 def fetch_all(*, now: datetime, limit: int = 500) -> list[FetchReport]:

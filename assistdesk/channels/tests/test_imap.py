@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from assistdesk.channels import intake
+from assistdesk.channels import intake, routing
 from assistdesk.channels.models import InboundMessage, InboundSource, InboundStatus, OutboxMessage
 from assistdesk.channels.tests.conftest import eml
 
@@ -112,6 +112,42 @@ def test_a_failure_mid_batch_marks_nothing_seen(imap, mailbox, monkeypatch):
     report = intake.fetch_mailbox(mailbox, now=NOW)
     assert (report.stored, report.duplicates) == (4, 0)
     assert InboundMessage.objects.count() == 4
+
+
+def test_a_router_failing_mid_batch_costs_one_message_not_the_batch(imap, mailbox, monkeypatch):
+    # The batch runs without a savepoint per message; the failure rolls it back and it
+    # runs again with them: the others are stored once, the failing one waits.
+    for name in ("plain_utf8_it.eml", "html_xss.eml", "missing_message_id.eml"):
+        imap.append(eml(name))
+    tries = []
+    real_decide = routing.decide
+
+    def decide(message, *, now):
+        tries.append(message.subject)
+        if message.subject == "Stampante non funziona":
+            raise RuntimeError("bug in the router")
+        return real_decide(message, now=now)
+
+    monkeypatch.setattr(routing, "decide", decide)
+    report = intake.fetch_mailbox(mailbox, now=NOW)
+
+    assert (report.fetched, report.stored, report.errors) == (3, 3, [])
+    assert len(tries) > 3  # a second run of the batch
+    assert InboundMessage.objects.count() == 3
+    failed = InboundMessage.objects.get(subject="Stampante non funziona")
+    assert failed.status == InboundStatus.QUARANTINED
+    assert failed.reason.startswith("routing failed: RuntimeError")
+    assert imap.search("UNSEEN") == []
+
+
+def test_many_batches_are_parsed_ahead_and_stored_in_order(imap, mailbox):
+    for n in range(7):
+        imap.append(eml("plain_utf8_it.eml").replace(b"4711@", f"{n}x@".encode()))
+    report = intake.fetch_mailbox(mailbox, now=NOW, batch_size=2)  # 4 batches
+    assert (report.fetched, report.stored, report.errors) == (7, 7, [])
+    ids = list(InboundMessage.objects.order_by("id").values_list("message_id", flat=True))
+    assert ids == [f"<20250303091240.{n}x@edil-rossi.it>" for n in range(7)]
+    assert imap.search("UNSEEN") == []
 
 
 def test_messages_move_to_the_processed_folder(imap, mailbox):

@@ -61,7 +61,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
-    "django_rq",
     "rest_framework",
     "drf_spectacular",
     # business apps
@@ -154,6 +153,10 @@ _TASK_BACKENDS = {
 if TASK_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured(f"TASK_BACKEND must be one of {sorted(_TASK_BACKENDS)}")
 TASKS = {"default": _TASK_BACKENDS[TASK_BACKEND]}
+if TASK_BACKEND == "redis":
+    # Its worker command and admin pages; left out otherwise, with Redis and RQ, which
+    # are tens of MiB in every process.
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db") + 1, "django_rq")
 RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600} for name in ("default", "mail")}
 # How often the scheduler looks at the clock; each due slot runs once across nodes.
 SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "15"))

@@ -27,7 +27,6 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -36,7 +35,7 @@ from django.db import DatabaseError, connection, transaction
 from imap_tools import AND, BaseMailBox, MailBox, MailboxLoginError, MailBoxUnencrypted
 from imap_tools.consts import MailMessageFlags
 
-from assistdesk.channels.mail.prepare import PreparedInbound, Preparer, Received
+from assistdesk.channels.mail.prepare import Pending, PreparedInbound, Preparer, Received
 from assistdesk.channels.models import MAX_MESSAGE_BYTES, InboundSource, Mailbox
 from assistdesk.channels.services import (
     BatchNeedsSavepoints,
@@ -243,11 +242,11 @@ def _fetch_locked(
                 upcoming = _fetch_and_prepare(box, preparer, batches[0], now) if batches else None
                 for index in range(len(batches)):
                     assert upcoming is not None
-                    fetched_batch, future = upcoming
+                    fetched_batch, pending = upcoming
                     progress("fetched", len(fetched_batch))
                     if index + 1 < len(batches):
                         upcoming = _fetch_and_prepare(box, preparer, batches[index + 1], now)
-                    prepared = preparer.result(future, _received(fetched_batch), now=now)
+                    prepared = preparer.result(pending)
                     _store_batch(mailbox, report, prepared, now=now)
                     progress("committed", len(fetched_batch))
                     # Every message of the batch is committed: now, and only now, the
@@ -270,7 +269,7 @@ def _received(fetched_batch: list[FetchedMessage]) -> list[Received]:
 
 def _fetch_and_prepare(
     box: BaseMailBox, preparer: Preparer, uids: list[str], now: datetime
-) -> tuple[list[FetchedMessage], Future[list[PreparedInbound]]]:
+) -> tuple[list[FetchedMessage], Pending]:
     fetched_batch = fetch_raw(box, uids)
     return fetched_batch, preparer.submit(_received(fetched_batch), now=now)
 

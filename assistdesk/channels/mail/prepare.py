@@ -75,11 +75,26 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-class Preparer:
-    """`prepare_batch`, here (`ahead=False`) or one batch ahead in a child process.
+# Messages per hand-over to the child: the child holds one such piece and its pickled
+# copy at a time, not a whole batch (attachments make a batch tens of MiB).
+PIECE = 10
 
-    `submit` returns a future; a child that dies is replaced by preparing here, so a
-    batch is never lost to it.
+
+@dataclass
+class Pending:
+    """A batch submitted to a `Preparer`: its pieces' futures, and the batch itself (to
+    prepare it here if the child dies)."""
+
+    batch: Sequence[Received]
+    now: datetime
+    pieces: list[Future[list[PreparedInbound]]]
+
+
+class Preparer:
+    """`prepare_batch`, here (`ahead=False`) or ahead in a child process.
+
+    `submit` hands a batch over and returns at once; `result` waits for it. A child that
+    dies is replaced by preparing here, so a batch is never lost to it.
     """
 
     def __init__(self, *, ahead: bool, max_bytes: int) -> None:
@@ -102,22 +117,27 @@ class Preparer:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def submit(self, batch: Sequence[Received], *, now: datetime) -> Future[list[PreparedInbound]]:
+    def submit(self, batch: Sequence[Received], *, now: datetime) -> Pending:
+        pending = Pending(batch, now, [])
         if self._pool is not None:
             try:
-                return self._pool.submit(prepare_batch, batch, now=now, max_bytes=self.max_bytes)
+                for start in range(0, len(batch), PIECE):
+                    piece = batch[start : start + PIECE]
+                    pending.pieces.append(
+                        self._pool.submit(prepare_batch, piece, now=now, max_bytes=self.max_bytes)
+                    )
+                return pending
             except BrokenProcessPool:
                 self._pool = None
         done: Future[list[PreparedInbound]] = Future()
         done.set_result(prepare_batch(batch, now=now, max_bytes=self.max_bytes))
-        return done
+        pending.pieces = [done]
+        return pending
 
-    def result(
-        self, future: Future[list[PreparedInbound]], batch: Sequence[Received], *, now: datetime
-    ) -> list[PreparedInbound]:
-        """The prepared batch; prepared here if the child died on it."""
+    def result(self, pending: Pending) -> list[PreparedInbound]:
+        """The prepared batch, in order; prepared here if the child died on it."""
         try:
-            return future.result()
+            return [item for piece in pending.pieces for item in piece.result()]
         except BrokenProcessPool:
             self._pool = None
-            return prepare_batch(batch, now=now, max_bytes=self.max_bytes)
+            return prepare_batch(pending.batch, now=pending.now, max_bytes=self.max_bytes)

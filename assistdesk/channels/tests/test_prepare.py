@@ -7,6 +7,7 @@ import os
 import signal
 from datetime import UTC, datetime
 
+from assistdesk.channels.mail import prepare as prepare_module
 from assistdesk.channels.mail.prepare import Preparer, prepare_batch
 from assistdesk.channels.tests.conftest import eml
 
@@ -18,10 +19,10 @@ BATCH = [
 ]
 
 
-def test_a_child_process_prepares_what_this_one_would():
+def test_a_child_process_prepares_what_this_one_would(monkeypatch):
+    monkeypatch.setattr(prepare_module, "PIECE", 2)  # a batch in two pieces
     with Preparer(ahead=True, max_bytes=10_000_000) as preparer:
-        future = preparer.submit(BATCH, now=NOW)
-        prepared = preparer.result(future, BATCH, now=NOW)
+        prepared = preparer.result(preparer.submit(BATCH, now=NOW))
     assert prepared == prepare_batch(BATCH, now=NOW, max_bytes=10_000_000)
     assert [p.received_at for p in prepared] == [BATCH[0][1], NOW, NOW]
     assert prepared[2].parsed.error == "no sender address"
@@ -35,12 +36,11 @@ def test_a_message_over_the_limit_keeps_its_header_only():
 
 def test_a_batch_whose_child_died_is_prepared_here():
     with Preparer(ahead=True, max_bytes=10_000_000) as preparer:
-        preparer.result(preparer.submit(BATCH[:1], now=NOW), BATCH[:1], now=NOW)
+        preparer.result(preparer.submit(BATCH[:1], now=NOW))
         assert preparer._pool is not None
         for pid in list(preparer._pool._processes):  # the child, killed as the OOM killer would
             os.kill(pid, signal.SIGKILL)
-        future = preparer.submit(BATCH, now=NOW)
-        prepared = preparer.result(future, BATCH, now=NOW)
-        again = preparer.result(preparer.submit(BATCH, now=NOW), BATCH, now=NOW)
+        prepared = preparer.result(preparer.submit(BATCH, now=NOW))
+        again = preparer.result(preparer.submit(BATCH, now=NOW))
         assert preparer._pool is None  # from then on, prepared here
     assert prepared == again == prepare_batch(BATCH, now=NOW, max_bytes=10_000_000)

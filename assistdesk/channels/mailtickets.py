@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from assistdesk.channels.mail.parse import ParsedAttachment, parse
 from assistdesk.channels.models import MAX_ATTACHMENT_BYTES, InboundMessage, OutboxMessage
@@ -67,7 +68,14 @@ REOPEN_WORDS = frozenset({"reopen", "riapri", "riaprire", "rouvrir", "rouvrez",
 class ThreadMatch:
     ticket_id: int
     customer_id: int
+    state: str
+    requester_id: int | None
+    number: int
     how: str  # "message-id" or "tag"
+
+
+# What threading reads of the ticket found, in the same query.
+_TICKET_FACTS = ("customer_id", "state", "requester_id", "number")
 
 
 def _referenced_ids(message: InboundMessage) -> list[str]:
@@ -80,11 +88,11 @@ def find_thread(message: InboundMessage) -> ThreadMatch | None:
     """The ticket this message answers, whoever's it is (the caller checks the customer)."""
     ids = _referenced_ids(message)
     if ids:
-        found: dict[str, tuple[int, int]] = {
-            mail_id: (ticket_id, customer_id)
-            for mail_id, ticket_id, customer_id in Message.objects.filter(
-                mail_message_id__in=ids
-            ).values_list("mail_message_id", "ticket_id", "ticket__customer_id")
+        found: dict[str, tuple[Any, ...]] = {
+            row[0]: row[1:]
+            for row in Message.objects.filter(mail_message_id__in=ids).values_list(
+                "mail_message_id", "ticket_id", *(f"ticket__{f}" for f in _TICKET_FACTS)
+            )
         }
         outbox_tickets: dict[str, int] = {}
         for mail_id, ref in OutboxMessage.objects.filter(
@@ -94,21 +102,22 @@ def find_thread(message: InboundMessage) -> ThreadMatch | None:
             if match:
                 outbox_tickets[mail_id] = int(match.group(1))
         if outbox_tickets:
-            customers = dict(
-                Ticket.objects.filter(pk__in=set(outbox_tickets.values())).values_list(
-                    "pk", "customer_id"
+            facts = {
+                row[0]: row
+                for row in Ticket.objects.filter(pk__in=set(outbox_tickets.values())).values_list(
+                    "pk", *_TICKET_FACTS
                 )
-            )
+            }
             for mail_id, ticket_id in outbox_tickets.items():
-                if ticket_id in customers:
-                    found.setdefault(mail_id, (ticket_id, customers[ticket_id]))
+                if ticket_id in facts:
+                    found.setdefault(mail_id, facts[ticket_id])
         for mail_id in ids:
             if mail_id in found:
                 return ThreadMatch(*found[mail_id], how="message-id")
     for number in message.ticket_numbers or []:
-        row = Ticket.objects.filter(number=number).values_list("pk", "customer_id").first()
+        row = Ticket.objects.filter(number=number).values_list("pk", *_TICKET_FACTS).first()
         if row is not None:
-            return ThreadMatch(row[0], row[1], how="tag")
+            return ThreadMatch(*row, how="tag")
     return None
 
 
@@ -131,7 +140,7 @@ def create_ticket_from_message(
         raise QuarantineMessage(REASON_NOT_AUTHORISED)
     contact = sender.contact or Contact.objects.select_related("customer").get(pk=sender.contact_id)
     if thread is not None:
-        return _reply(message, contact, thread.ticket_id, now=now)
+        return _reply(message, contact, thread, now=now)
     return _new_ticket(message, contact, now=now)
 
 
@@ -208,13 +217,17 @@ def _first_word(text: str) -> str:
 
 
 def _reply(
-    message: InboundMessage, contact: Contact, ticket_id: int, *, now: datetime
+    message: InboundMessage, contact: Contact, thread: ThreadMatch, *, now: datetime
 ) -> TicketLink:
-    state, requester_id, number = (
-        Ticket.objects.filter(pk=ticket_id).values_list("state", "requester_id", "number").get()
+    # The services lock and read the ticket themselves: the key is all they need; the
+    # rest (read with the thread) decides what the reply does.
+    ticket = Ticket(
+        pk=thread.ticket_id,
+        customer_id=thread.customer_id,
+        state=thread.state,
+        requester_id=thread.requester_id,
+        number=thread.number,
     )
-    # The services lock and read the ticket themselves: the key is all they need.
-    ticket = Ticket(pk=ticket_id, state=state, requester_id=requester_id, number=number)
     if ticket.state == TicketState.CLOSED:
         raise QuarantineMessage(f"{REASON_CLOSED} ({ticket.reference})")
     attachments = _attachments(message)
@@ -230,12 +243,10 @@ def _reply(
         body_html=message.body_html if visible == full else "",
         sent_at=message.received_at,
         mail_message_id=message.message_id,
+        files=_files(attachments),
         actor=actor,
         now=now,
     )
-    files = _files(attachments)
-    if files:
-        tickets.message_attach_files(message=reply, files=files, actor=actor, now=now)
     if ticket.state == TicketState.RESOLVED and (
         contact.is_authorised or contact.pk == ticket.requester_id
     ):

@@ -32,6 +32,7 @@ from assistdesk.tickets.services._core import (
     finish,
     lock,
     lock_row,
+    new_event,
     record_event,
     require_aware,
     store_events,
@@ -170,11 +171,13 @@ def ticket_customer_reply(
     body_html: str = "",
     sent_at: datetime | None = None,
     mail_message_id: str = "",
+    files: Sequence[NewFile] = (),
     actor: str,
     now: datetime,
 ) -> Message:
     """The customer writes (mail, portal, a call noted down): a ticket waiting for them is
-    worked on again and its resolution/change clocks run again (§2.2)."""
+    worked on again and its resolution/change clocks run again (§2.2). `files` are kept
+    with the reply."""
     _require_body(body, body_html)
     sent_at = require_aware(sent_at or now, "sent_at")
     with transaction.atomic():
@@ -200,13 +203,18 @@ def ticket_customer_reply(
             mail_message_id=mail_message_id,
             actor=actor,
         )
-        record_event(
-            locked,
-            EventKind.CUSTOMER_REPLY,
-            actor=actor,
-            now=now,
-            data={"message": message.pk, "contact": author.pk if author else None},
-        )
+        events = [
+            new_event(
+                locked,
+                EventKind.CUSTOMER_REPLY,
+                actor=actor,
+                now=now,
+                data={"message": message.pk, "contact": author.pk if author else None},
+            )
+        ]
+        if files:
+            events += store_files(locked, message, files, actor=actor, now=now)[1]
+        store_events(locked, events)
         # Only ending a wait means anything to the clocks (§2.2).
         finish(locked, now, changed=ends_wait)
     return message

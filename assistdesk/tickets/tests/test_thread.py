@@ -150,6 +150,11 @@ def test_files_come_with_the_request_or_several_at_once_with_one_event_each(
     events = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.ATTACHMENT).order_by("id")
     assert [e.data["name"] for e in events] == ["scan.pdf", "a.txt", "b.txt"]
     assert [e.data["attachment"] for e in events][1:] == [a.pk for a in both]
+    reply = services.ticket_customer_reply(
+        ticket=ticket, body="and the log", files=[services.NewFile("log.txt", b"x")],
+        actor="contact:1", now=at("2026-04-14 09:02"),
+    )  # fmt: skip
+    assert [(a.name, a.message_id) for a in reply.attachments.all()] == [("log.txt", reply.pk)]
     with pytest.raises(TicketError, match=r"^files: "):
         open_ticket(
             annual.customer, files=[services.NewFile("x.txt", b"x")],

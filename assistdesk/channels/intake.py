@@ -27,7 +27,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -40,6 +40,7 @@ from assistdesk.channels.models import MAX_MESSAGE_BYTES, InboundSource, Mailbox
 from assistdesk.channels.services import (
     BatchNeedsSavepoints,
     IngestResult,
+    deferred_inserts,
     inbound_ingest,
     inbound_prefetch,
 )
@@ -297,8 +298,10 @@ def _store_batch_once(
     mailbox: Mailbox, prepared: list[PreparedInbound], *, savepoints: bool, now: datetime
 ) -> list[IngestResult]:
     # What routing reads of the database (the senders, their contracts, which
-    # Message-IDs are known) is read once per batch.
-    with transaction.atomic(), readcache.batch_reads():
+    # Message-IDs are known) is read once per batch; without savepoints, the messages
+    # and outbox rows are inserted together at the end.
+    deferring = nullcontext() if savepoints else deferred_inserts()
+    with transaction.atomic(), readcache.batch_reads(), deferring:
         inbound_prefetch(prepared)
         return [
             inbound_ingest(

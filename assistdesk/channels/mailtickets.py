@@ -113,12 +113,17 @@ def find_thread(message: InboundMessage) -> ThreadMatch | None:
                     found.setdefault(mail_id, facts[ticket_id])
         for mail_id in ids:
             if mail_id in found:
-                return ThreadMatch(*found[mail_id], how="message-id")
+                return _match(found[mail_id], how="message-id")
     for number in message.ticket_numbers or []:
         row = Ticket.objects.filter(number=number).values_list("pk", *_TICKET_FACTS).first()
         if row is not None:
-            return ThreadMatch(*row, how="tag")
+            return _match(row, how="tag")
     return None
+
+
+def _match(row: tuple[Any, ...], *, how: str) -> ThreadMatch:
+    ticket_id, customer_id, state, requester_id, number = row
+    return ThreadMatch(ticket_id, customer_id, state, requester_id, number, how)
 
 
 def sender_for_thread(message: InboundMessage, senders: Sequence[Sender]) -> Sender | None:

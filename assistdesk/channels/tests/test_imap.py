@@ -10,9 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from assistdesk.channels import intake, routing
+from assistdesk.channels import intake, routing, services
 from assistdesk.channels.models import InboundMessage, InboundSource, InboundStatus, OutboxMessage
 from assistdesk.channels.tests.conftest import eml
+from assistdesk.common import readcache
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +138,30 @@ def test_a_router_failing_mid_batch_costs_one_message_not_the_batch(imap, mailbo
     failed = InboundMessage.objects.get(subject="Stampante non funziona")
     assert failed.status == InboundStatus.QUARANTINED
     assert failed.reason.startswith("routing failed: RuntimeError")
+    assert imap.search("UNSEEN") == []
+
+
+def test_a_message_another_worker_stored_meanwhile_is_found_at_the_batchs_end(
+    imap, mailbox, monkeypatch
+):
+    # The batch's rows go in together at its end; one of them was stored by another
+    # worker after the batch looked: the batch runs again with savepoints, once each.
+    imap.append(eml("plain_utf8_it.eml"))
+    imap.append(eml("html_xss.eml"))
+    services.inbound_ingest(raw=eml("plain_utf8_it.eml"), source=InboundSource.PIPE, now=NOW)
+    real_prefetch, tries = intake.inbound_prefetch, []
+
+    def looked_too_early(batch):
+        tries.append(len(batch))
+        real_prefetch(batch)
+        readcache.remember(("inbound-message-id", "<20250303091240.4711@edil-rossi.it>"), False)
+
+    monkeypatch.setattr(intake, "inbound_prefetch", looked_too_early)
+    report = intake.fetch_mailbox(mailbox, now=NOW)
+
+    assert (report.fetched, report.stored, report.duplicates, report.errors) == (2, 1, 1, [])
+    assert tries == [2, 2]  # the batch ran twice
+    assert InboundMessage.objects.count() == 2
     assert imap.search("UNSEEN") == []
 
 

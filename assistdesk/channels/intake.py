@@ -36,12 +36,13 @@ from imap_tools import AND, BaseMailBox, MailBox, MailboxLoginError, MailBoxUnen
 from imap_tools.consts import MailMessageFlags
 
 from assistdesk.channels.mail.prepare import Pending, PreparedInbound, Preparer, Received
-from assistdesk.channels.models import MAX_MESSAGE_BYTES, InboundSource, Mailbox
+from assistdesk.channels.models import InboundSource, Mailbox
 from assistdesk.channels.services import (
     BatchNeedsSavepoints,
     IngestResult,
     deferred_inserts,
     inbound_ingest,
+    inbound_limits,
     inbound_prefetch,
 )
 from assistdesk.common import readcache
@@ -239,7 +240,7 @@ def _fetch_locked(
             batches = [uids[i : i + batch_size] for i in range(0, len(uids), batch_size)]
             # Parsing needs no database: with more than one batch, the next one is
             # fetched and parsed (in a process of its own) while this one is stored.
-            with Preparer(ahead=len(batches) > 1, max_bytes=MAX_MESSAGE_BYTES) as preparer:
+            with Preparer(ahead=len(batches) > 1, limits=inbound_limits()) as preparer:
                 upcoming = _fetch_and_prepare(box, preparer, batches[0], now) if batches else None
                 for index in range(len(batches)):
                     assert upcoming is not None

@@ -177,12 +177,18 @@ def _body(message: InboundMessage, attachments: Iterable[ParsedAttachment]) -> s
     return text
 
 
-def _files(attachments: Iterable[ParsedAttachment]) -> list[tickets.NewFile]:
+def _files(
+    message: InboundMessage, attachments: Sequence[ParsedAttachment]
+) -> list[tickets.NewFile]:
     """The attachments kept on the ticket: all but those over the size limit (listed in
-    the body; their bytes stay in the stored original)."""
+    the body; their bytes stay in the stored original). The intake wrote them already
+    (`mail.prepare`); a message released from the quarantine has them written now."""
+    written = [f.stored_as for f in getattr(message, "prepared_files", ())]
+    if len(written) != len(attachments):
+        written = [""] * len(attachments)
     return [
-        tickets.NewFile(a.filename, a.content, a.content_type)
-        for a in attachments
+        tickets.NewFile(a.filename, a.content, a.content_type, stored_as=path)
+        for a, path in zip(attachments, written, strict=True)
         if a.size <= MAX_ATTACHMENT_BYTES
     ]
 
@@ -201,7 +207,7 @@ def _new_ticket(message: InboundMessage, contact: Contact, *, now: datetime) -> 
             received_at=message.received_at,
             mail_message_id=message.message_id,
             is_request_from_robot=message.is_auto_generated,
-            files=_files(attachments),
+            files=_files(message, attachments),
             # Acknowledged at once (the notification goes with it), unless a robot wrote:
             # then nobody is told and a dispatcher acknowledges when they look at it.
             acknowledged_by="" if message.must_not_answer else SYSTEM_ACTOR,
@@ -248,7 +254,7 @@ def _reply(
         body_html=message.body_html if visible == full else "",
         sent_at=message.received_at,
         mail_message_id=message.message_id,
-        files=_files(attachments),
+        files=_files(message, attachments),
         actor=actor,
         now=now,
     )

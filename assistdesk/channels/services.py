@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 
 from assistdesk.channels import routing
 from assistdesk.channels.mail.parse import ParsedMessage
-from assistdesk.channels.mail.prepare import PreparedInbound, prepare
+from assistdesk.channels.mail.prepare import Limits, PreparedInbound, prepare
 from assistdesk.channels.models import (
     MAX_ATTACHMENT_BYTES,
     MAX_MESSAGE_BYTES,
@@ -81,8 +82,17 @@ def _message_fields(parsed: ParsedMessage) -> dict[str, Any]:
 def inbound_prepare(
     *, raw: bytes, received_at: datetime | None = None, now: datetime
 ) -> PreparedInbound:
-    """Parse one received message, no database needed (`mail.prepare`; never raises)."""
-    return prepare(raw, received_at=received_at, now=now, max_bytes=MAX_MESSAGE_BYTES)
+    """Parse one received message and write its attachments, no database needed
+    (`mail.prepare`; never raises for what the message holds)."""
+    return prepare(raw, received_at=received_at, now=now, limits=inbound_limits())
+
+
+def inbound_limits() -> Limits:
+    return Limits(
+        max_message_bytes=MAX_MESSAGE_BYTES,
+        max_attachment_bytes=MAX_ATTACHMENT_BYTES,
+        files_root=str(settings.MEDIA_ROOT),
+    )
 
 
 def _known_key(message_id: str) -> tuple[str, str]:
@@ -193,6 +203,7 @@ def inbound_ingest(
     # The router stores attachments on the ticket: hand it the bytes already parsed
     # rather than have it parse the original again.
     setattr(message, "parsed_attachments", parsed.attachments)  # noqa: B010
+    setattr(message, "prepared_files", prepared.files)  # noqa: B010 - written already
     # Routed first, then inserted with its outcome, both in one savepoint: a message
     # and the ticket work it caused commit together or not at all. The outer block:
     # inside a caller's batch transaction this joins it; alone, it is the transaction.
@@ -265,6 +276,7 @@ def _insert_routed(
 
 
 def _attachment_rows(message: InboundMessage, parsed: ParsedMessage) -> list[InboundAttachment]:
+    hashes = [f.sha256 for f in getattr(message, "prepared_files", ())]
     return [
         InboundAttachment(
             message=message,
@@ -272,12 +284,12 @@ def _attachment_rows(message: InboundMessage, parsed: ParsedMessage) -> list[Inb
             filename=att.filename,
             content_type=att.content_type[:255],
             size=att.size,
-            sha256=hashlib.sha256(att.content).hexdigest(),
+            sha256=hashes[i] if i < len(hashes) else hashlib.sha256(att.content).hexdigest(),
             content_id=att.content_id[:255],
             is_inline=att.is_inline,
             is_oversize=att.size > MAX_ATTACHMENT_BYTES,
         )
-        for att in parsed.attachments
+        for i, att in enumerate(parsed.attachments)
     ]
 
 

@@ -1,17 +1,22 @@
-"""Received mail made ready to store (parsed, its stored form chosen), away from the database.
+"""Received mail made ready to store (parsed, its files written), away from the database.
 
 The IMAP intake handles a mailbox batch by batch, and each batch's database work must
 follow the one before (a reply needs the ticket its request opened). Parsing needs no
-database: `Preparer(ahead=True)` parses the next batch in a process of its own while the
-current one is stored, so the machine's second core does it. That process is spawned
-(Python and this package only: no Django, no database connection to inherit) and dies
-with its parent: a fetch worker killed with SIGKILL leaves nothing behind.
+database, and neither does writing its attachments (named by their content, they need
+no ticket number): `Preparer(ahead=True)` does both for the next batch in a process of
+its own while the current one is stored, so the machine's second core does it. That
+process is spawned (Python and this package only: no Django, no database connection to
+inherit) and dies with its parent: a fetch worker killed with SIGKILL leaves nothing
+behind but files no row points at yet.
 """
 
 from __future__ import annotations
 
 import ctypes
+import hashlib
+import os
 import signal
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,12 +32,58 @@ Received = tuple[bytes, datetime | None]  # the bytes, and when the server got t
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What a prepared message may keep, and where its files go."""
+
+    max_message_bytes: int
+    max_attachment_bytes: int
+    files_root: str = ""  # MEDIA_ROOT: attachments are written there; "" writes none
+
+
+@dataclass(frozen=True)
+class PreparedFile:
+    sha256: str
+    stored_as: str  # the path under the files root, "" when not written (over the limit)
+
+
+@dataclass(frozen=True)
 class PreparedInbound:
     raw: bytes  # as received
     stored: bytes  # what is kept: the whole message, or its header if it is too large
     parsed: ParsedMessage
     received_at: datetime
     error: str  # why it cannot be used, besides what the parser found
+    files: tuple[PreparedFile, ...] = ()  # one per `parsed.attachments`, in order
+
+
+FILES_FOLDER = "mail"
+
+
+def store_file(content: bytes, *, files_root: str) -> PreparedFile:
+    """Write an attachment under `files_root`, named by its SHA-256 (`mail/ab/abcd…`).
+
+    The same bytes arrive again and again (a signature's logo in every mail): they are
+    written once. A file appears under its name whole or not at all (written beside it,
+    then renamed), so an existing name is a complete file. Written before the database
+    row that points at it: a batch rolled back can leave a file no row uses, never a row
+    without its file.
+    """
+    digest = hashlib.sha256(content).hexdigest()
+    relative = f"{FILES_FOLDER}/{digest[:2]}/{digest}"
+    path = os.path.join(files_root, relative)
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".part-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(content)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(temporary)
+            raise
+    return PreparedFile(digest, relative)
 
 
 def _header_section(raw: bytes) -> bytes:
@@ -44,25 +95,34 @@ def _header_section(raw: bytes) -> bytes:
 
 
 def prepare(
-    raw: bytes, *, received_at: datetime | None, now: datetime, max_bytes: int
+    raw: bytes, *, received_at: datetime | None, now: datetime, limits: Limits
 ) -> PreparedInbound:
-    """Parse one received message (never raises: what is wrong is in `error`).
+    """Parse one received message and write its attachments (`store_file`); never raises
+    for what the message holds: what is wrong with it is in `error`.
 
-    A message over `max_bytes` keeps only its header; the original stays on the server.
-    A receipt time in the future (a server clock ahead of ours) is taken as `now`.
+    A message over the limit keeps only its header; the original stays on the server. An
+    attachment over its limit is not written. A receipt time in the future (a server
+    clock ahead of ours) is taken as `now`.
     """
     received = min(received_at or now, now)
     stored, error = raw, ""
-    if len(raw) > max_bytes:
+    if len(raw) > limits.max_message_bytes:
         stored = _header_section(raw)
         error = f"message too large ({len(raw) // (1024 * 1024)} MiB); original left on server"
-    return PreparedInbound(raw, stored, parse(stored, received_at=received), received, error)
+    parsed = parse(stored, received_at=received)
+    files = tuple(
+        store_file(a.content, files_root=limits.files_root)
+        if limits.files_root and a.size <= limits.max_attachment_bytes
+        else PreparedFile(hashlib.sha256(a.content).hexdigest(), "")
+        for a in parsed.attachments
+    )
+    return PreparedInbound(raw, stored, parsed, received, error, files)
 
 
 def prepare_batch(
-    batch: Sequence[Received], *, now: datetime, max_bytes: int
+    batch: Sequence[Received], *, now: datetime, limits: Limits
 ) -> list[PreparedInbound]:
-    return [prepare(raw, received_at=at, now=now, max_bytes=max_bytes) for raw, at in batch]
+    return [prepare(raw, received_at=at, now=now, limits=limits) for raw, at in batch]
 
 
 _PR_SET_PDEATHSIG = 1
@@ -97,8 +157,8 @@ class Preparer:
     dies is replaced by preparing here, so a batch is never lost to it.
     """
 
-    def __init__(self, *, ahead: bool, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
+    def __init__(self, *, ahead: bool, limits: Limits) -> None:
+        self.limits = limits
         self._pool: ProcessPoolExecutor | None = None
         if ahead:
             self._pool = ProcessPoolExecutor(
@@ -124,13 +184,13 @@ class Preparer:
                 for start in range(0, len(batch), PIECE):
                     piece = batch[start : start + PIECE]
                     pending.pieces.append(
-                        self._pool.submit(prepare_batch, piece, now=now, max_bytes=self.max_bytes)
+                        self._pool.submit(prepare_batch, piece, now=now, limits=self.limits)
                     )
                 return pending
             except BrokenProcessPool:
                 self._pool = None
         done: Future[list[PreparedInbound]] = Future()
-        done.set_result(prepare_batch(batch, now=now, max_bytes=self.max_bytes))
+        done.set_result(prepare_batch(batch, now=now, limits=self.limits))
         pending.pieces = [done]
         return pending
 
@@ -140,4 +200,4 @@ class Preparer:
             return [item for piece in pending.pieces for item in piece.result()]
         except BrokenProcessPool:
             self._pool = None
-            return prepare_batch(pending.batch, now=pending.now, max_bytes=self.max_bytes)
+            return prepare_batch(pending.batch, now=pending.now, limits=self.limits)

@@ -248,6 +248,15 @@ def test_attachments_are_stored_with_safe_names_and_oversize_ones_are_noted(worl
     assert "[attachment not stored, over the size limit: scan.pdf" in request.body_text
     stored = Attachment.objects.get(name="passwd")
     assert stored.file.read() == b"root:x:0:0" and "/" not in stored.name
+    # The same bytes in another mail: another attachment, the same file, written once.
+    ingest(
+        mail(
+            message_id="<copy@edil-rossi.it>",
+            attachments=(("copy.txt", b"root:x:0:0", "text/plain"),),
+        )
+    )
+    copy = Attachment.objects.get(name="copy.txt")
+    assert copy.file.name == stored.file.name and copy.file.name.startswith("mail/")
 
 
 def test_inline_images_are_kept_with_the_message(world):

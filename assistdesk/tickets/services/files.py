@@ -20,6 +20,9 @@ class NewFile:
     name: str
     content: bytes = field(repr=False)
     content_type: str = ""
+    # Written under MEDIA_ROOT already, at this path (the mail intake writes attachments
+    # before its transaction, named by their content): the row points at it.
+    stored_as: str = ""
 
 
 def store_files(
@@ -42,7 +45,10 @@ def store_files(
             size=len(new.content),
             created_at=now,
         )
-        attachment.file.save(safe, ContentFile(new.content), save=False)
+        if new.stored_as:
+            attachment.file.name = new.stored_as
+        else:
+            attachment.file.save(safe, ContentFile(new.content), save=False)
         rows.append(attachment)
     Attachment.objects.bulk_create(rows)
     events = [

@@ -94,6 +94,8 @@ def find_thread(message: InboundMessage) -> ThreadMatch | None:
                 "mail_message_id", "ticket_id", *(f"ticket__{f}" for f in _TICKET_FACTS)
             )
         }
+        if ids[0] in found:  # the most specific pointer: our outbox cannot do better
+            return _match(found[ids[0]], how="message-id")
         outbox_tickets: dict[str, int] = {}
         for mail_id, ref in OutboxMessage.objects.filter(
             message_id__in=ids, context_ref__startswith="ticket:"

@@ -114,7 +114,8 @@ def run(count: int, folder: Path, *, profile: bool) -> int:
 
 
 def _children_peak_rss_mib(stop: threading.Event, peaks: dict[int, float]) -> None:
-    """Sample this process's children's peak RSS (the parser process of the intake)."""
+    """Sample this process's children's peak RSS (the intake's parser process, and the
+    resource tracker that multiprocessing starts with it)."""
     me = os.getpid()
     while not stop.wait(0.05):
         for tid in os.listdir(f"/proc/{me}/task"):
@@ -125,6 +126,11 @@ def _children_peak_rss_mib(stop: threading.Event, peaks: dict[int, float]) -> No
                 continue
             for pid in children:
                 try:
+                    # Only the spawned processes: a child caught between fork and exec
+                    # still shows this process's memory (and its command line).
+                    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                        if b"multiprocessing" not in cmdline.read():
+                            continue
                     with open(f"/proc/{pid}/status") as status:
                         for line in status:
                             if line.startswith("VmHWM:"):

@@ -128,11 +128,13 @@ def prepare_batch(
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    """In the child: the kernel kills it when its parent dies (Linux; elsewhere the pool's
-    broken pipe ends it a moment later)."""
+def _die_with_parent(parent: int) -> None:
+    """In the child: the kernel kills it when its parent dies (Linux). A parent that died
+    while the child was starting (before this ran) is checked for once it is set."""
     with suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 # Messages per hand-over to the child: the child holds one such piece and its pickled
@@ -162,7 +164,10 @@ class Preparer:
         self._pool: ProcessPoolExecutor | None = None
         if ahead:
             self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=get_context("spawn"), initializer=_die_with_parent
+                max_workers=1,
+                mp_context=get_context("spawn"),
+                initializer=_die_with_parent,
+                initargs=(os.getpid(),),
             )
 
     def __enter__(self) -> Preparer:

@@ -8,6 +8,7 @@ the full count: bench/mail_faults.py, 1 000 messages, 20 kills.)
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ def test_no_message_lost_or_duplicated_when_the_worker_is_killed(
         "DEFAULT_FROM_EMAIL": "IT Helpdesk <support@helpdesk.example>",
     }
 
+    parsers_before = _parser_processes()
     run = drain_with_kills(
         env=env, unseen=lambda: len(imap.search("UNSEEN")), kills=KILLS, seed=8,
         limit=20, batch=5, cwd=REPO_ROOT,
@@ -48,3 +50,23 @@ def test_no_message_lost_or_duplicated_when_the_worker_is_killed(
     assert result.stored == MESSAGES == InboundMessage.objects.count()
     assert (result.tickets, result.replies) == (result.expected_tickets, result.expected_replies)
     assert result.ok, result.problems
+    # The killed workers' parser processes died with them (one killed while starting
+    # ends itself when it sees its parent gone: a moment later).
+    deadline = time.monotonic() + 10
+    while _parser_processes() - parsers_before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _parser_processes() - parsers_before == set()
+
+
+def _parser_processes() -> set[int]:
+    """The processes the intake spawns to parse mail (`mail.prepare.Preparer`)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"multiprocessing.spawn" in cmdline:
+                found.add(int(entry.name))
+    return found

@@ -119,6 +119,8 @@ def inbound_prefetch(batch: Sequence[PreparedInbound]) -> None:
 class _Deferred:
     """An intake batch's new rows, inserted together when it ends (`deferred_inserts`)."""
 
+    # Open atomic blocks when the batch began: only those opened since matter.
+    depth: int
     inbound: dict[str, tuple[InboundMessage, ParsedMessage]] = field(default_factory=dict)
     outbox: list[tuple[OutboxMessage, list[OutboxAttachment]]] = field(default_factory=list)
 
@@ -126,15 +128,32 @@ class _Deferred:
 _deferred: ContextVar[_Deferred | None] = ContextVar("channels_deferred_rows", default=None)
 
 
+def _deferring() -> _Deferred | None:
+    """The batch's pending rows, if a row made now may wait for the batch's end: only
+    while no savepoint is open in the batch's transaction. A row made under a savepoint
+    (a service's own, e.g. closing a ticket by mail) is inserted at once, so that rolling
+    the savepoint back takes it too; rows kept in memory would outlive that rollback."""
+    deferred = _deferred.get()
+    if deferred is None:
+        return None
+    # Django keeps one entry per nested atomic block: a savepoint's id, or None for a
+    # block that made none (`savepoint=False`).
+    opened = transaction.get_connection().savepoint_ids[deferred.depth :]
+    if any(sid is not None for sid in opened):
+        return None
+    return deferred
+
+
 @contextmanager
 def deferred_inserts() -> Iterator[None]:
     """Within the block, new inbound messages and outbox rows are inserted when it ends,
     one statement per table instead of one per row (the IMAP intake's batch, run without
-    savepoints: `BatchNeedsSavepoints`). Nothing in the block reads them back: a message
-    stored twice within it is found among the deferred ones, and our own outbox rows
-    cannot be answered before they are sent. A conflict at the end (another worker
-    stored one of the messages meanwhile) is a `BatchNeedsSavepoints`."""
-    rows = _Deferred()
+    savepoints: `BatchNeedsSavepoints`); rows made under a savepoint go in at once
+    (`_deferring`). Nothing in the block reads them back: a message stored twice within
+    it is found among the deferred ones, and our own outbox rows cannot be answered
+    before they are sent. A conflict at the end (another worker stored one of the
+    messages meanwhile) is a `BatchNeedsSavepoints`."""
+    rows = _Deferred(depth=len(transaction.get_connection().savepoint_ids))
     token = _deferred.set(rows)
     try:
         yield
@@ -179,6 +198,8 @@ def inbound_ingest(
         lambda: InboundMessage.objects.filter(message_id=parsed.message_id).exists(),
     )
     deferred = _deferred.get()
+    if deferred is not None:
+        savepoint = False  # a savepoint would not undo rows waiting in memory
     if is_known and deferred is not None and parsed.message_id in deferred.inbound:
         return IngestResult(deferred.inbound[parsed.message_id][0], created=False)
     if is_known:
@@ -264,7 +285,7 @@ def _insert_routed(
     message.reason = route.reason
     message.result_ref = route.result_ref
     message.routed_at = now
-    deferred = _deferred.get()
+    deferred = _deferring()
     if deferred is not None:
         deferred.inbound[message.message_id] = (message, parsed)
         return
@@ -419,7 +440,7 @@ def outbox_enqueue(
             )
             for att in attachments
         ]
-        deferred = _deferred.get()
+        deferred = _deferring()
         if deferred is not None:
             deferred.outbox.append((outbox, rows))  # inserted when the batch ends
         else:

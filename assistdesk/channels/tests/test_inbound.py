@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 
 import pytest
+from django.db import transaction
 
 from assistdesk.channels import routing, selectors, services
 from assistdesk.channels.models import (
@@ -394,3 +395,24 @@ def test_the_admin_never_renders_the_unsanitised_html(admin_client, admin_pages)
     content = page.content.decode()
     assert "document.cookie" not in content and "onerror" not in content
     assert "Please pay this invoice" in content
+
+
+def test_a_batchs_rows_wait_for_its_end_but_not_those_made_under_a_savepoint():
+    def enqueue(subject):
+        return services.outbox_enqueue(
+            to="marco.rossi@edil-rossi.it", subject=subject, body_text="x", language="it",
+            context_ref="t", now=NOW,
+        )  # fmt: skip
+
+    with transaction.atomic(), services.deferred_inserts():
+        enqueue("waits for the end of the batch")
+        assert not OutboxMessage.objects.exists()
+        with pytest.raises(RuntimeError), transaction.atomic():
+            enqueue("a close that failed")  # e.g. closing a ticket by mail
+            raise RuntimeError("rolled back with its savepoint")
+        stored = ingest(eml("plain_utf8_it.eml")).message
+        assert stored.pk is None and not InboundMessage.objects.exists()
+    assert list(OutboxMessage.objects.values_list("subject", flat=True)) == [
+        "waits for the end of the batch"
+    ]
+    assert InboundMessage.objects.get().pk == stored.pk

@@ -46,6 +46,7 @@ from assistdesk.channels.services import (
     inbound_prefetch,
 )
 from assistdesk.common import readcache
+from assistdesk.tickets import services as tickets
 
 log = logging.getLogger(__name__)
 
@@ -300,9 +301,11 @@ def _store_batch_once(
 ) -> list[IngestResult]:
     # What routing reads of the database (the senders, their contracts, which
     # Message-IDs are known) is read once per batch; without savepoints, the messages
-    # and outbox rows are inserted together at the end.
+    # and outbox rows are inserted together at the end, and the tickets' numbers are
+    # reserved together.
     deferring = nullcontext() if savepoints else deferred_inserts()
-    with transaction.atomic(), readcache.batch_reads(), deferring:
+    numbering = nullcontext() if savepoints else tickets.numbers_reserved(len(prepared))
+    with transaction.atomic(), readcache.batch_reads(), deferring, numbering:
         inbound_prefetch(prepared)
         return [
             inbound_ingest(

@@ -10,6 +10,7 @@ from assistdesk.tickets.services.intake import (
     ticket_escalate_onsite,
     ticket_set_contract,
 )
+from assistdesk.tickets.services.numbers import NumberBlockBroken, numbers_reserved
 from assistdesk.tickets.services.states import (
     ticket_close,
     ticket_reopen,
@@ -30,9 +31,11 @@ from assistdesk.tickets.services.work import intervention_log, part_approve
 
 __all__ = [
     "NewFile",
+    "NumberBlockBroken",
     "intervention_log",
     "message_attach",
     "message_attach_files",
+    "numbers_reserved",
     "part_approve",
     "ticket_acknowledge",
     "ticket_assign",

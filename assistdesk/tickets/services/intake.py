@@ -12,7 +12,7 @@ from typing import Any
 
 import nh3
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import transaction
 
 from assistdesk.catalog.models import Origin
 from assistdesk.contracts.models import Contract
@@ -28,7 +28,6 @@ from assistdesk.tickets.models import (
     Ticket,
     TicketEvent,
     TicketKind,
-    TicketNumberSequence,
 )
 from assistdesk.tickets.services._core import (
     advance_locked,
@@ -42,6 +41,7 @@ from assistdesk.tickets.services._core import (
     transition_event,
 )
 from assistdesk.tickets.services.files import NewFile, store_files
+from assistdesk.tickets.services.numbers import next_number
 from assistdesk.tickets.states import TicketState
 
 S = TicketState
@@ -85,25 +85,6 @@ def _check_channel(contract: Contract | None, origin: str, *, is_urgent: bool) -
         raise TicketError("origin", f"plan {plan.key} takes no requests by {origin}")
     if plan.is_phone_emergency_only and origin == Origin.PHONE and not is_urgent:
         raise TicketError("origin", f"plan {plan.key} takes phone requests for emergencies only")
-
-
-def _next_number() -> int:
-    """The next ticket number; the sequence row stays locked until the transaction ends
-    (numbers without gaps). One statement (UPDATE ... RETURNING) once the row exists."""
-    table = connection.ops.quote_name(TicketNumberSequence._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET last_number = last_number + 1 WHERE key = %s "  # noqa: S608
-            "RETURNING last_number",
-            ["ticket"],
-        )
-        row = cursor.fetchone()
-    if row is not None:
-        return int(row[0])
-    sequence, _ = TicketNumberSequence.objects.select_for_update().get_or_create(key="ticket")
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return sequence.last_number
 
 
 def ticket_create(
@@ -207,7 +188,7 @@ def ticket_create(
     # row exists, and the row is inserted with it.
     evaluation = sla.evaluate(ticket, now, events=events)
     with transaction.atomic(savepoint=False):
-        ticket.number = _next_number()  # the sequence row is locked from here to commit
+        ticket.number = next_number()  # the sequence row is locked from here to commit
         ticket.save(force_insert=True)
         if body or body_html:
             request = Message.objects.create(

@@ -40,7 +40,7 @@ from assistdesk.channels.models import (
     OutboxMessage,
 )
 from assistdesk.channels.notifications import render_notification
-from assistdesk.common import readcache
+from assistdesk.common import readcache, transactions
 from assistdesk.contracts.selectors import prefetch_contracts_in_force
 
 log = logging.getLogger(__name__)
@@ -134,12 +134,7 @@ def _deferring() -> _Deferred | None:
     (a service's own, e.g. closing a ticket by mail) is inserted at once, so that rolling
     the savepoint back takes it too; rows kept in memory would outlive that rollback."""
     deferred = _deferred.get()
-    if deferred is None:
-        return None
-    # Django keeps one entry per nested atomic block: a savepoint's id, or None for a
-    # block that made none (`savepoint=False`).
-    opened = transaction.get_connection().savepoint_ids[deferred.depth :]
-    if any(sid is not None for sid in opened):
+    if deferred is None or transactions.savepoint_opened_since(deferred.depth):
         return None
     return deferred
 
@@ -153,7 +148,7 @@ def deferred_inserts() -> Iterator[None]:
     it is found among the deferred ones, and our own outbox rows cannot be answered
     before they are sent. A conflict at the end (another worker stored one of the
     messages meanwhile) is a `BatchNeedsSavepoints`."""
-    rows = _Deferred(depth=len(transaction.get_connection().savepoint_ids))
+    rows = _Deferred(depth=transactions.atomic_depth())
     token = _deferred.set(rows)
     try:
         yield
@@ -281,10 +276,7 @@ def _stored_already(message_id: str, conflict: _InsertConflict) -> IngestResult:
 def _insert_routed(
     message: InboundMessage, route: routing.Route, parsed: ParsedMessage, *, now: datetime
 ) -> None:
-    message.status = route.status
-    message.reason = route.reason
-    message.result_ref = route.result_ref
-    message.routed_at = now
+    _record_route(message, route, now=now)
     deferred = _deferring()
     if deferred is not None:
         deferred.inbound[message.message_id] = (message, parsed)
@@ -333,12 +325,16 @@ def route_inbound(message: InboundMessage, *, now: datetime) -> routing.Route:
     except Exception as exc:
         log.exception("routing inbound message %s failed", message.pk)
         route = _router_failed(exc)
+    _record_route(message, route, now=now)
+    message.save(update_fields=["status", "reason", "result_ref", "routed_at", "updated_at"])
+    return route
+
+
+def _record_route(message: InboundMessage, route: routing.Route, *, now: datetime) -> None:
     message.status = route.status
     message.reason = route.reason
     message.result_ref = route.result_ref
     message.routed_at = now
-    message.save(update_fields=["status", "reason", "result_ref", "routed_at", "updated_at"])
-    return route
 
 
 def inbound_release(*, message_pk: int, actor: str, now: datetime) -> routing.Route | None:

@@ -101,7 +101,10 @@ def record_event(
     ticket: Ticket, kind: str, *, actor: str, now: datetime, **fields: Any
 ) -> TicketEvent:
     """Store one event (fields as for `new_event`) and tell the receivers."""
-    event = new_event(ticket, kind, actor=actor, now=now, **fields)
+    return _store_event(ticket, new_event(ticket, kind, actor=actor, now=now, **fields))
+
+
+def _store_event(ticket: Ticket, event: TicketEvent) -> TicketEvent:
     event.save(force_insert=True)
     _announce(ticket, event)
     return event
@@ -155,9 +158,9 @@ def transition_locked(
 ) -> TicketEvent:
     """One allowed move of a locked ticket, with what the new state implies."""
     from_state = ticket.ticket_state
-    event = transition_event(ticket, to_state, actor=actor, reason=reason, now=now)
-    event.save(force_insert=True)
-    _announce(ticket, event)
+    event = _store_event(
+        ticket, transition_event(ticket, to_state, actor=actor, reason=reason, now=now)
+    )
     if to_state is S.CLOSED:
         results = sla.refresh(ticket, now)
         stored = rating.rate_and_store(ticket, results=results, actor=actor, now=now)

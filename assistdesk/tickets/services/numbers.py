@@ -18,8 +18,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection
 
+from assistdesk.common import transactions
 from assistdesk.tickets.models import TicketNumberSequence
 
 KEY = "ticket"
@@ -60,8 +61,7 @@ def next_number() -> int:
     """The next ticket number (see the module docstring)."""
     block = _block.get()
     if block is not None:
-        opened = transaction.get_connection().savepoint_ids[block.depth :]
-        if any(sid is not None for sid in opened):
+        if transactions.savepoint_opened_since(block.depth):
             raise NumberBlockBroken("a ticket opened under a savepoint in a reserved block")
         if block.next > block.end:
             last = _advance(block.size)
@@ -84,7 +84,7 @@ def numbers_reserved(size: int) -> Iterator[None]:
     """Within the block (inside the caller's transaction), numbers are reserved `size`
     at a time; the unused ones are given back when it ends. An exception leaves them to
     the transaction's rollback."""
-    block = _Block(size=max(size, 1), depth=len(transaction.get_connection().savepoint_ids))
+    block = _Block(size=max(size, 1), depth=transactions.atomic_depth())
     token = _block.set(block)
     try:
         yield

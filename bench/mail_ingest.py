@@ -131,22 +131,29 @@ def _children_peak_rss_mib(stop: threading.Event, peaks: dict[int, float]) -> No
                     with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
                         if b"multiprocessing" not in cmdline.read():
                             continue
-                    with open(f"/proc/{pid}/status") as status:
-                        for line in status:
-                            if line.startswith("VmHWM:"):
-                                peaks[pid] = max(peaks.get(pid, 0), int(line.split()[1]) / 1024)
+                    peak = _vm_hwm_mib(f"/proc/{pid}/status")
                 except OSError:
-                    pass
+                    continue
+                if peak is not None:
+                    peaks[pid] = max(peaks.get(pid, 0), peak)
 
 
 def peak_rss_mib() -> float:
     """This process's peak RSS. Not getrusage: on Linux its ru_maxrss survives execve, so
     a worker started by a big parent would report the parent's size at fork time."""
-    with open("/proc/self/status") as status:
+    peak = _vm_hwm_mib("/proc/self/status")
+    if peak is not None:
+        return peak
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _vm_hwm_mib(status_path: str) -> float | None:
+    """A process's peak resident memory (VmHWM) from its /proc status file."""
+    with open(status_path) as status:
         for line in status:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return None
 
 
 def worker(count: int, *, profile: bool) -> int:

@@ -100,7 +100,8 @@ def run(count: int, folder: Path, *, profile: bool) -> int:
         return 1
     elapsed = figures["elapsed"]
     print(
-        f"(worker CPU {figures['cpu']:.2f} s, {figures['cpu'] / count * 1000:.1f} ms/msg; "
+        f"(worker CPU {figures['cpu']:.2f} s, {figures['cpu'] / count * 1000:.1f} ms/msg, "
+        f"database server CPU {figures['server_cpu']:.2f} s; "
         f"peak RSS worker {figures['rss_mib']:.0f} MiB + "
         f"parser process {figures['children_rss_mib']:.0f} MiB)",
         file=sys.stderr,
@@ -156,6 +157,26 @@ def _vm_hwm_mib(status_path: str) -> float | None:
     return None
 
 
+def _database_server_pid() -> int | None:
+    """The PostgreSQL backend serving this process's connection (None on SQLite)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def _process_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 for None."""
+    if pid is None:
+        return 0.0
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def worker(count: int, *, profile: bool) -> int:
     """The timed part: one `fetch_mailbox` of the prepared mailbox; figures as JSON."""
     import django
@@ -175,9 +196,12 @@ def worker(count: int, *, profile: bool) -> int:
     stop, children = threading.Event(), {}
     sampler = threading.Thread(target=_children_peak_rss_mib, args=(stop, children), daemon=True)
     sampler.start()
+    server = _database_server_pid()
+    server_cpu_started = _process_cpu(server)
     started, cpu_started = time.perf_counter(), time.process_time()
     report = intake.fetch_mailbox(mailbox, now=clock.now(), limit=count)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    server_cpu = _process_cpu(server) - server_cpu_started
     stop.set()
     sampler.join()
     if profiler is not None:
@@ -192,6 +216,7 @@ def worker(count: int, *, profile: bool) -> int:
         "errors": report.errors,
         "rss_mib": peak_rss_mib(),
         "children_rss_mib": sum(children.values()),
+        "server_cpu": server_cpu,
     }
     print(json.dumps(figures))
     return 0

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 
-from assistdesk.channels import routing
+from assistdesk.channels import mailtickets, routing
 from assistdesk.channels.mail.parse import ParsedMessage
 from assistdesk.channels.mail.prepare import Limits, PreparedInbound, prepare
 from assistdesk.channels.models import (
@@ -40,7 +40,7 @@ from assistdesk.channels.models import (
     OutboxMessage,
 )
 from assistdesk.channels.notifications import render_notification
-from assistdesk.common import readcache, transactions
+from assistdesk.common import deferredrows, readcache, transactions
 from assistdesk.contracts.selectors import prefetch_contracts_in_force
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def _message_fields(parsed: ParsedMessage) -> dict[str, Any]:
         "in_reply_to": parsed.in_reply_to,
         # The root and the most recent ids are what threading needs; a 1 500-id header
         # is kept whole in the raw bytes.
-        "references": list(parsed.references[:1]) + list(parsed.references[1:][-49:]),
+        "references": mailtickets.kept_references(parsed.references),
         "ticket_numbers": list(parsed.ticket_numbers),
         "body_text": parsed.text,
         "visible_text": parsed.visible_text,
@@ -100,9 +100,10 @@ def _known_key(message_id: str) -> tuple[str, str]:
 
 
 def inbound_prefetch(batch: Sequence[PreparedInbound]) -> None:
-    """Read what a batch's routing asks about, in four queries instead of up to four per
+    """Read what a batch's routing asks about, in a few queries instead of several per
     message: which Message-IDs are stored already, which are our own outgoing mail, the
-    senders' contacts and their customers' contracts in force. Kept inside a
+    senders' contacts, their customers' contracts in force, and the tickets the messages
+    answer (`mailtickets.prefetch_threads`). Kept inside a
     `common.readcache.batch_reads()` block only."""
     ids = {item.parsed.message_id for item in batch}
     known = set(
@@ -113,6 +114,7 @@ def inbound_prefetch(batch: Sequence[PreparedInbound]) -> None:
     routing.prefetch_own_message_ids(ids)
     customers = routing.prefetch_senders(item.parsed.from_address for item in batch)
     prefetch_contracts_in_force(customer_pks=customers)
+    mailtickets.prefetch_threads(item.parsed for item in batch)
 
 
 @dataclass
@@ -147,11 +149,19 @@ def deferred_inserts() -> Iterator[None]:
     (`_deferring`). Nothing in the block reads them back: a message stored twice within
     it is found among the deferred ones, and our own outbox rows cannot be answered
     before they are sent. A conflict at the end (another worker stored one of the
-    messages meanwhile) is a `BatchNeedsSavepoints`."""
+    messages meanwhile) is a `BatchNeedsSavepoints`.
+
+    The ticket work's own rows (messages, events, SLA targets, attachments) wait too,
+    under `common.deferredrows`' rules: they go in before anything reads their tables."""
     rows = _Deferred(depth=transactions.atomic_depth())
     token = _deferred.set(rows)
     try:
-        yield
+        with deferredrows.rows_deferred():
+            yield
+    except IntegrityError as exc:
+        # A kept ticket row refused at the end: the batch runs again, a message at a
+        # time, and the message at fault is dealt with on its own.
+        raise BatchNeedsSavepoints("a row of the batch's ticket work was refused") from exc
     finally:
         _deferred.reset(token)
     try:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from assistdesk.catalog.models import Calendar, Plan
-from assistdesk.common import readcache
+from assistdesk.common import deferredrows, readcache
 from assistdesk.domain import sla
 from assistdesk.domain.calendar import Calendar as DomainCalendar
 from assistdesk.tickets.models import Ticket, TicketEvent, TicketTarget
@@ -116,19 +116,23 @@ def store(ticket: Ticket, evaluation: Evaluation, now: datetime, *, replace: boo
     place = {id(target): index for index, target in enumerate(targets, start=1)}
     if replace:
         TicketTarget.objects.filter(ticket=ticket).delete()
-    rows = TicketTarget.objects.bulk_create(
-        TicketTarget(
-            ticket=ticket,
-            ordinal=place[id(result.target)],
-            kind=str(result.kind),
-            due_at=result.due_at,
-            actual_at=result.actual_at,
-            met=result.met,
-            late_minutes=result.late_minutes,
-            is_overdue=result.is_overdue,
-            computed_at=now,
+    rows = list(
+        deferredrows.insert(
+            [
+                TicketTarget(
+                    ticket=ticket,
+                    ordinal=place[id(result.target)],
+                    kind=str(result.kind),
+                    due_at=result.due_at,
+                    actual_at=result.actual_at,
+                    met=result.met,
+                    late_minutes=result.late_minutes,
+                    is_overdue=result.is_overdue,
+                    computed_at=now,
+                )
+                for result in results
+            ]
         )
-        for result in results
     )
     rows.sort(key=lambda row: row.ordinal)
     cached = TicketTarget.objects.filter(ticket=ticket).order_by("ordinal")  # not run

@@ -9,11 +9,13 @@ ticket, reopening a closed ticket supersedes its rating. The convenience service
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 
+from assistdesk.common import deferredrows
 from assistdesk.domain import sla as domain_sla
 from assistdesk.tickets import rating, sla
 from assistdesk.tickets.errors import TicketError, TransitionNotAllowed
@@ -46,17 +48,31 @@ LOCK_RELATED = ("customer", "contract", "plan__calendar", "requester", "assignee
 def lock(ticket: Ticket, *, related: tuple[str, ...] = LOCK_RELATED) -> Ticket:
     """The ticket's row, locked for the rest of the transaction, with what services read
     (`related`: joined in the same query; any other relation is read when used)."""
-    return Ticket.objects.select_for_update(of=("self",)).select_related(*related).get(pk=ticket.pk)
+    with _reading(ticket):
+        return (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related(*related)
+            .get(pk=ticket.pk)
+        )
 
 
 def lock_row(ticket: Ticket) -> Ticket:
     """The ticket's row locked like `lock`, read no further (for a call that only adds to
     the ticket and saves nothing on it)."""
-    return (
-        Ticket.objects.select_for_update(of=("self",))
-        .only("pk", "number", "state")
-        .get(pk=ticket.pk)
-    )
+    with _reading(ticket):
+        return (
+            Ticket.objects.select_for_update(of=("self",))
+            .only("pk", "number", "state")
+            .get(pk=ticket.pk)
+        )
+
+
+def _reading(ticket: Ticket) -> AbstractContextManager[None]:
+    """Reading a ticket stored before the mail intake's batch began needs none of the
+    tickets the batch keeps in memory (`common.deferredrows`): no flush for it."""
+    if deferredrows.is_kept(Ticket, ticket.pk):
+        return nullcontext()
+    return deferredrows.stored_only()
 
 
 def new_event(
@@ -90,8 +106,9 @@ def new_event(
 
 
 def store_events(ticket: Ticket, events: list[TicketEvent]) -> list[TicketEvent]:
-    """Insert events in one statement, then tell the receivers of each, in order."""
-    TicketEvent.objects.bulk_create(events)
+    """Insert events in one statement (or with the batch's rows: `common.deferredrows`),
+    then tell the receivers of each, in order."""
+    deferredrows.insert(events)
     for event in events:
         _announce(ticket, event)
     return events
@@ -105,7 +122,7 @@ def record_event(
 
 
 def _store_event(ticket: Ticket, event: TicketEvent) -> TicketEvent:
-    event.save(force_insert=True)
+    deferredrows.insert([event])
     _announce(ticket, event)
     return event
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.core.files.base import ContentFile
 
+from assistdesk.common import deferredrows
 from assistdesk.tickets.models import Attachment, EventKind, Message, Ticket, TicketEvent
 from assistdesk.tickets.models.thread import safe_file_name
 from assistdesk.tickets.services._core import new_event
@@ -50,7 +51,7 @@ def store_files(
         else:
             attachment.file.save(safe, ContentFile(new.content), save=False)
         rows.append(attachment)
-    Attachment.objects.bulk_create(rows)
+    deferredrows.insert(rows)
     events = [
         new_event(
             ticket,

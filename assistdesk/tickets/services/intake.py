@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from assistdesk.catalog.models import Origin
+from assistdesk.common import deferredrows
 from assistdesk.contracts.models import Contract
 from assistdesk.contracts.selectors import contract_in_force
 from assistdesk.customers.models import Contact, Customer
@@ -189,9 +190,9 @@ def ticket_create(
     evaluation = sla.evaluate(ticket, now, events=events)
     with transaction.atomic(savepoint=False):
         ticket.number = next_number()  # the sequence row is locked from here to commit
-        ticket.save(force_insert=True)
+        deferredrows.insert([ticket])  # with the batch's rows, in the mail intake
         if body or body_html:
-            request = Message.objects.create(
+            request = Message(
                 ticket=ticket,
                 kind=MessageKind.REQUEST,
                 is_public=True,
@@ -202,6 +203,7 @@ def ticket_create(
                 mail_message_id=mail_message_id,
                 actor=actor,
             )
+            deferredrows.insert([request])
             if files:
                 _, stored = store_files(ticket, request, files, actor=actor, now=now)
                 events += stored

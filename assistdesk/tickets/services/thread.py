@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from assistdesk.common import deferredrows
 from assistdesk.customers.models import Contact
 from assistdesk.domain import sla as domain_sla
 from assistdesk.tickets.errors import TicketError
@@ -195,7 +196,7 @@ def ticket_customer_reply(
             advance_locked(
                 locked, S.IN_PROGRESS, actor=actor, reason="the customer replied", now=now
             )
-        message = Message.objects.create(
+        message = Message(
             ticket=locked,
             kind=MessageKind.CUSTOMER_REPLY,
             is_public=True,
@@ -206,6 +207,7 @@ def ticket_customer_reply(
             mail_message_id=mail_message_id,
             actor=actor,
         )
+        deferredrows.insert([message])  # with the batch's rows, in the mail intake
         events = [
             new_event(
                 locked,

@@ -40,19 +40,6 @@ def _media_and_sender(settings, tmp_path):
     settings.DEFAULT_FROM_EMAIL = "IT Helpdesk <support@helpdesk.example>"
 
 
-@pytest.fixture(autouse=True)
-def _threads_prefetched(monkeypatch):
-    """The batch prefetches threads as `services.inbound_prefetch` does once it calls
-    `prefetch_threads` (then it runs twice here, to the same effect)."""
-    real = intake.inbound_prefetch
-
-    def inbound_prefetch(batch: Sequence[PreparedInbound]) -> None:
-        real(batch)
-        mailtickets.prefetch_threads(item.parsed for item in batch)
-
-    monkeypatch.setattr(intake, "inbound_prefetch", inbound_prefetch)
-
-
 @pytest.fixture
 def world():
     return build_world()

@@ -175,6 +175,9 @@ def prefetch_threads(messages: Iterable[ParsedMessage]) -> None:
     by_number = _tickets_by_number(numbers) if numbers else {}
     for number in numbers:
         readcache.remember(_number_key(number), by_number.get(number))
+    # Most of these tickets are about to get a reply: their rows are locked now, all in
+    # one statement, instead of one by one as each reply is added.
+    tickets.tickets_lock_ahead(ticket_ids={*by_id.values(), *by_number.values()})
 
 
 def _tickets_by_mail_id(ids: set[str]) -> dict[str, int]:
@@ -226,18 +229,22 @@ def _ticket_row(ticket_id: int) -> TicketRow | None:
     return row
 
 
-def _routed(mail_message_id: str, ticket_id: int, *, number: int | None = None) -> None:
+def _routed(mail_message_id: str, ticket: Ticket, *, current: bool, number: bool = False) -> None:
     """A message of the batch was routed into this ticket: later messages of the batch
-    must see what it did. The ticket's row is read again when next asked for (a reply
-    may have ended a wait, a "confirm" closed it); the message's Message-ID points at
-    the ticket from now on, also where the prefetch found nothing (the message row may
-    be inserted only at the batch's end, where no query would find it); a new ticket's
-    number likewise, for a tag."""
-    readcache.remember(_ticket_key(ticket_id), _UNKNOWN)
+    must see what it did. `current`: `ticket` is the row as it now stands (a new ticket,
+    or the one a reply locked and changed), remembered as it is; otherwise (a "confirm"
+    closed it through another service) it is read again when next asked for. The
+    message's Message-ID points at the ticket from now on, also where the prefetch found
+    nothing (the message row may be inserted only at the batch's end, where no query
+    would find it); with `number`, the ticket's number likewise, for a tag."""
+    if current:
+        _remember_ticket((ticket.pk, *(getattr(ticket, fact) for fact in _TICKET_FACTS)))
+    else:
+        readcache.remember(_ticket_key(ticket.pk), _UNKNOWN)
     if mail_message_id:
-        readcache.remember(_mail_id_key(mail_message_id), ticket_id)
-    if number is not None:
-        readcache.remember(_number_key(number), ticket_id)
+        readcache.remember(_mail_id_key(mail_message_id), ticket.pk)
+    if number:
+        readcache.remember(_number_key(ticket.number), ticket.pk)
 
 
 def find_thread(message: InboundMessage) -> ThreadMatch | None:
@@ -424,7 +431,7 @@ def _new_ticket(message: InboundMessage, contact: Contact, *, now: datetime) -> 
     except TicketError as error:  # e.g. the plan takes no requests by e-mail
         raise QuarantineMessage(f"refused by the ticket: {error}") from error
     # The request's row carries the mail's Message-ID: a reply threads by it.
-    _routed(message.message_id, ticket.pk, number=ticket.number)
+    _routed(message.message_id, ticket, current=True, number=True)
     return TicketLink("ticket", f"ticket:{ticket.pk}")
 
 
@@ -471,7 +478,9 @@ def _reply(
         contact.is_authorised or contact.pk == ticket.requester_id
     ):
         _confirm_or_reopen(ticket, _first_word(visible or full), visible, actor=actor, now=now)
-    _routed(message.message_id, ticket.pk)
+        _routed(message.message_id, ticket, current=False)
+    else:  # the reply's ticket, as the reply left it
+        _routed(message.message_id, reply.ticket, current=True)
     return TicketLink("reply", f"ticket-message:{reply.pk}")
 
 

@@ -41,6 +41,7 @@ from assistdesk.channels.models import (
 )
 from assistdesk.channels.notifications import render_notification
 from assistdesk.common import deferredrows, readcache, transactions
+from assistdesk.common.postgresql.binding import server_binding
 from assistdesk.contracts.selectors import prefetch_contracts_in_force
 
 log = logging.getLogger(__name__)
@@ -165,7 +166,8 @@ def deferred_inserts() -> Iterator[None]:
     finally:
         _deferred.reset(token)
     try:
-        InboundMessage.objects.bulk_create([message for message, _ in rows.inbound.values()])
+        with server_binding():  # the whole messages: megabytes as SQL literals otherwise
+            InboundMessage.objects.bulk_create([message for message, _ in rows.inbound.values()])
     except IntegrityError as exc:
         raise BatchNeedsSavepoints("a message of the batch was stored meanwhile") from exc
     InboundAttachment.objects.bulk_create(
@@ -244,6 +246,9 @@ def inbound_ingest(
             if not savepoint:
                 # Nothing to roll back to: the caller's transaction must go.
                 raise BatchNeedsSavepoints(parsed.message_id) from exc
+            # The savepoint undid the message's ticket work: what the batch remembered
+            # of those tickets (threading, rows locked ahead) may describe it.
+            readcache.forget()
             if isinstance(exc, _InsertConflict):
                 return _stored_already(parsed.message_id, exc)
             # The router failed: its writes are undone with the savepoint, and the

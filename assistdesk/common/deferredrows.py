@@ -104,8 +104,17 @@ def rows_deferred() -> Iterator[None]:
 
 def is_kept(model: type[models.Model], pk: Any) -> bool:
     """Whether a row of `model` with this key is kept in memory, not inserted yet."""
+    return kept_row(model, pk) is not None
+
+
+def kept_row(model: type[M], pk: Any) -> M | None:
+    """The row of `model` with this key if it is kept in memory, not inserted yet: the
+    very instance that will be inserted (a change made to it goes in with it)."""
     kept = _kept.get()
-    return kept is not None and any(row.pk == pk for row in kept.rows.get(model, ()))
+    if kept is None:
+        return None
+    rows: list[M] = kept.rows.get(model, [])  # type: ignore[assignment]
+    return next((row for row in rows if row.pk == pk), None)
 
 
 @contextmanager

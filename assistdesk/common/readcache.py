@@ -36,6 +36,11 @@ def batch_reads() -> Iterator[None]:
         _memo.reset(token)
 
 
+def active() -> bool:
+    """Whether a `batch_reads()` block is open."""
+    return _memo.get() is not None
+
+
 def memoised(key: Hashable, read: Callable[[], T]) -> T:
     """`read()`, once per `key` inside a `batch_reads()` block; every time outside one."""
     memo = _memo.get()
@@ -53,6 +58,15 @@ def remember(key: Hashable, value: T) -> T:
     if memo is not None:
         memo[key] = value
     return value
+
+
+def take(key: Hashable) -> Any:
+    """What is remembered under `key`, forgotten as it is handed out (a read good for one
+    use); None when nothing is, or outside a block."""
+    memo = _memo.get()
+    if memo is None:
+        return None
+    return memo.pop(key, None)
 
 
 def forget(**kwargs: Any) -> None:

@@ -26,8 +26,8 @@ from assistdesk.channels.models import (
 )
 from assistdesk.channels.tests.mailworld import ARRIVED, NOW, build_world, mail, quoted_reply
 from assistdesk.common import readcache
-from assistdesk.tickets.models import Message, MessageKind, Ticket
-from assistdesk.tickets.services import ticket_resolve
+from assistdesk.tickets.models import Message, MessageKind, Ticket, TicketEvent
+from assistdesk.tickets.services import ticket_resolve, ticket_wait_for_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -151,8 +151,11 @@ def test_a_reply_after_a_confirm_in_the_same_batch_finds_the_ticket_closed(world
     assert not Message.objects.filter(mail_message_id="<c-2@edil-rossi.it>").exists()
 
 
-def test_a_ticket_changed_in_the_batch_is_read_again_once_per_change(world, mailbox, monkeypatch):
+def test_a_ticket_a_reply_changed_is_seen_as_it_left_it_without_reading_it_again(
+    world, mailbox, monkeypatch
+):
     ticket = open_ticket("<req-1@edil-rossi.it>")
+    ticket_wait_for_customer(ticket=ticket, reason="Which printer?", actor="test", now=NOW)
     counts = spy_threading(monkeypatch)
     replies = store_batch(
         mailbox,
@@ -160,11 +163,57 @@ def test_a_ticket_changed_in_the_batch_is_read_again_once_per_change(world, mail
             mail(message_id=f"<r-{n}@edil-rossi.it>", in_reply_to="<req-1@edil-rossi.it>")
             for n in range(3)
         ],
+        now=LATER,
     )
     assert [r.status for r in replies] == [InboundStatus.REPLY] * 3
     assert Message.objects.filter(ticket=ticket).count() == 4
-    # The first as prefetched; each later one reads the ticket the one before changed.
-    assert counts == [0, 1, 1]
+    # The first reply ended the wait; the later ones knew it without a query.
+    assert counts == [0, 0, 0]
+    ticket.refresh_from_db()
+    assert ticket.state == "in_progress"
+    ends = TicketEvent.objects.filter(ticket=ticket, from_state="waiting_customer")
+    assert list(ends.values_list("reason", flat=True)) == ["the customer replied"]
+
+
+def test_the_tickets_a_batch_answers_are_locked_in_one_statement(world, mailbox):
+    tickets = [open_ticket(f"<req-{n}@edil-rossi.it>") for n in range(4)]
+    raws = [
+        mail(message_id=f"<r-{n}@edil-rossi.it>", in_reply_to=t.request_mail_id, text="Grazie.")
+        for n, t in enumerate(tickets + tickets)  # two replies to each
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        replies = store_batch(mailbox, raws, now=LATER)
+    assert [r.status for r in replies] == [InboundStatus.REPLY] * 8
+    # The rows read whole are the locks' (threading reads a few columns of them).
+    whole = [q["sql"] for q in queries if q["sql"].startswith('SELECT "tickets_ticket"."id", ')]
+    # One for the batch; each ticket's second reply locks it again (its row was read
+    # ahead for the first reply only).
+    assert len(whole) == 1 + 4, whole
+    assert "IN (" in whole[0] or "IN(" in whole[0]
+    if connection.features.has_select_for_update:
+        assert all("FOR UPDATE" in sql for sql in whole)
+    for ticket in tickets:
+        assert Message.objects.filter(ticket=ticket, kind=MessageKind.CUSTOMER_REPLY).count() == 2
+
+
+def test_a_reply_to_a_ticket_opened_in_the_same_batch_waits_for_its_insert(world, mailbox):
+    with CaptureQueriesContext(connection) as queries:
+        request, reply = store_batch(
+            mailbox,
+            [
+                mail(message_id="<req-1@edil-rossi.it>", subject="Stampante"),
+                mail(message_id="<r-1@edil-rossi.it>", in_reply_to="<req-1@edil-rossi.it>"),
+            ],
+        )
+    ticket = Ticket.objects.get(pk=int(request.result_ref.split(":")[1]))
+    assert reply.status == InboundStatus.REPLY
+    assert Message.objects.filter(ticket=ticket).count() == 2
+    # The ticket is not in the database before the batch ends: the reply takes the row
+    # the batch keeps in memory, with no query to lock or read it.
+    whole = [q["sql"] for q in queries if q["sql"].startswith('SELECT "tickets_ticket"."id", ')]
+    assert whole == []
+    inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "tickets_ticket" ')]
+    assert len(inserts) == 1
 
 
 # --- As few queries as possible, the same answers -----------------------------------------
@@ -203,7 +252,8 @@ def test_threading_a_batch_costs_the_same_queries_whatever_its_size(world, mailb
     large_cost = (prefetching.pop(), threading[:])
 
     assert [m.status for m in small + large] == [InboundStatus.REPLY] * 8
-    assert small_cost[0] <= 4 and large_cost[0] <= 4  # the whole batch's threading reads
+    # The whole batch's threading: four reads at most, and the lock of the tickets found.
+    assert small_cost[0] <= 5 and large_cost[0] <= 5
     assert (small_cost[1], large_cost[1]) == ([0] * 2, [0] * 6)  # nothing per message
     for ticket in tickets:
         assert Message.objects.filter(ticket=ticket, kind=MessageKind.CUSTOMER_REPLY).exists()
@@ -271,7 +321,8 @@ def test_batched_threading_gives_the_unbatched_answers(world):
         with CaptureQueriesContext(connection) as threading:
             batched = [mailtickets.find_thread(message) for message in messages]
     assert batched == alone
-    assert len(prefetching) <= 4 and len(threading) == 0
+    # Four reads at most, and the lock of the tickets found (the test runs in a transaction).
+    assert len(prefetching) <= 5 and len(threading) == 0
 
 
 def test_outside_a_batch_threading_queries_as_it_always_did(world, django_assert_num_queries):

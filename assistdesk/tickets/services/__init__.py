@@ -1,6 +1,7 @@
 """Write operations on tickets: keyword-only, one transaction each, the ticket row locked,
 a `TicketEvent` appended, the SLA recomputed and stored (STYLE.md "Where code goes")."""
 
+from assistdesk.tickets.services._core import lock_ahead as tickets_lock_ahead
 from assistdesk.tickets.services.files import NewFile
 from assistdesk.tickets.services.intake import (
     ticket_acknowledge,
@@ -52,5 +53,6 @@ __all__ = [
     "ticket_transition",
     "ticket_wait_for_customer",
     "tickets_auto_close_due",
+    "tickets_lock_ahead",
     "tickets_refresh_overdue",
 ]

@@ -9,13 +9,15 @@ ticket, reopening a closed ticket supersedes its rating. The convenience service
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models.signals import post_save
 
-from assistdesk.common import deferredrows
+from assistdesk.common import deferredrows, readcache
 from assistdesk.domain import sla as domain_sla
 from assistdesk.tickets import rating, sla
 from assistdesk.tickets.errors import TicketError, TransitionNotAllowed
@@ -48,6 +50,9 @@ LOCK_RELATED = ("customer", "contract", "plan__calendar", "requester", "assignee
 def lock(ticket: Ticket, *, related: tuple[str, ...] = LOCK_RELATED) -> Ticket:
     """The ticket's row, locked for the rest of the transaction, with what services read
     (`related`: joined in the same query; any other relation is read when used)."""
+    ready = _locked_already(ticket)
+    if ready is not None:
+        return ready
     with _reading(ticket):
         return (
             Ticket.objects.select_for_update(of=("self",))
@@ -59,12 +64,59 @@ def lock(ticket: Ticket, *, related: tuple[str, ...] = LOCK_RELATED) -> Ticket:
 def lock_row(ticket: Ticket) -> Ticket:
     """The ticket's row locked like `lock`, read no further (for a call that only adds to
     the ticket and saves nothing on it)."""
+    ready = _locked_already(ticket)
+    if ready is not None:
+        return ready
     with _reading(ticket):
         return (
             Ticket.objects.select_for_update(of=("self",))
             .only("pk", "number", "state")
             .get(pk=ticket.pk)
         )
+
+
+def lock_ahead(*, ticket_ids: Collection[int]) -> None:
+    """Lock these tickets now, in one statement and in key order, for a batch that will
+    work on many of them (the mail intake). Inside a `common.readcache.batch_reads()`
+    block the next `lock()` of each takes the row read here instead of reading it again;
+    after that, or once the row is saved, `lock()` reads it as always."""
+    # Locks outside a transaction would end with the statement; rows outside a batch
+    # would not be kept.
+    if not ticket_ids or not readcache.active():
+        return
+    if not transaction.get_connection().in_atomic_block:
+        return
+    rows = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related(*LOCK_RELATED)
+        .filter(pk__in=ticket_ids)
+        .order_by("pk")
+    )
+    with deferredrows.stored_only():  # tickets of the batch's own are not among them
+        for row in rows:
+            readcache.remember(_locked_key(row.pk), row)
+
+
+def _locked_key(pk: int) -> tuple[str, int]:
+    return ("ticket-locked-ahead", pk)
+
+
+def _locked_already(ticket: Ticket) -> Ticket | None:
+    """The row without a query, where this transaction holds it already: read by
+    `lock_ahead` (once), or kept in memory by the batch (`common.deferredrows`: not in
+    the database yet, so no other transaction can see it, let alone change it)."""
+    ahead: Ticket | None = readcache.take(_locked_key(ticket.pk))
+    if ahead is not None:
+        return ahead
+    return deferredrows.kept_row(Ticket, ticket.pk)
+
+
+def _forget_locked_ahead(sender: type[Ticket], instance: Ticket, **kwargs: Any) -> None:
+    """A row saved since `lock_ahead` read it is read again when next locked."""
+    readcache.take(_locked_key(instance.pk))
+
+
+post_save.connect(_forget_locked_ahead, sender=Ticket, dispatch_uid="ticket-locked-ahead")
 
 
 def _reading(ticket: Ticket) -> AbstractContextManager[None]:

@@ -41,7 +41,6 @@ from assistdesk.channels.models import (
 )
 from assistdesk.channels.notifications import render_notification
 from assistdesk.common import deferredrows, readcache, transactions
-from assistdesk.common.postgresql.binding import server_binding
 from assistdesk.contracts.selectors import prefetch_contracts_in_force
 
 log = logging.getLogger(__name__)
@@ -159,26 +158,29 @@ def deferred_inserts() -> Iterator[None]:
     try:
         with deferredrows.rows_deferred():
             yield
+            _keep(rows)  # inserted with the ticket work's rows as the block ends
     except IntegrityError as exc:
-        # A kept ticket row refused at the end: the batch runs again, a message at a
-        # time, and the message at fault is dealt with on its own.
-        raise BatchNeedsSavepoints("a row of the batch's ticket work was refused") from exc
+        # A row refused at the end (most likely another worker stored one of the
+        # messages meanwhile): the batch runs again, a message at a time, and the
+        # message at fault is dealt with on its own.
+        raise BatchNeedsSavepoints("a row of the batch was refused") from exc
     finally:
         _deferred.reset(token)
-    try:
-        with server_binding():  # the whole messages: megabytes as SQL literals otherwise
-            InboundMessage.objects.bulk_create([message for message, _ in rows.inbound.values()])
-    except IntegrityError as exc:
-        raise BatchNeedsSavepoints("a message of the batch was stored meanwhile") from exc
-    InboundAttachment.objects.bulk_create(
-        row
-        for message, parsed in rows.inbound.values()
-        for row in _attachment_rows(message, parsed)
+
+
+def _keep(rows: _Deferred) -> None:
+    """The batch's inbound messages and outbox rows, with their attachments, to
+    `common.deferredrows` (each row gets its key there, so its attachments can name it)."""
+    deferredrows.insert([message for message, _ in rows.inbound.values()])
+    deferredrows.insert(
+        [
+            row
+            for message, parsed in rows.inbound.values()
+            for row in _attachment_rows(message, parsed)
+        ]
     )
-    OutboxMessage.objects.bulk_create([outbox for outbox, _ in rows.outbox])
-    OutboxAttachment.objects.bulk_create(
-        row for _, attachments in rows.outbox for row in attachments
-    )
+    deferredrows.insert([outbox for outbox, _ in rows.outbox])
+    deferredrows.insert([row for _, attachments in rows.outbox for row in attachments])
 
 
 def inbound_ingest(

@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 from django.db import connection, models
 
 from assistdesk.common import transactions
+from assistdesk.common.postgresql.copy import copy_rows
 
 M = TypeVar("M", bound=models.Model)
 
@@ -137,7 +138,11 @@ def _flush(kept: _Kept, tables: list[type[models.Model]]) -> None:
     kept.flushing = True
     try:
         for model in tables:
-            model._default_manager.bulk_create(kept.rows.pop(model))
+            rows = kept.rows.pop(model)
+            if connection.vendor == "postgresql":
+                copy_rows(rows)  # the keys are set: no need for INSERT's RETURNING
+            else:
+                model._default_manager.bulk_create(rows)
     finally:
         kept.flushing = False
 

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _inserts(queries: CaptureQueriesContext, table: str) -> int:
-    return sum(q["sql"].startswith(f'INSERT INTO "{table}"') for q in queries.captured_queries)
+    """Statements that insert into the table: INSERT, or COPY (PostgreSQL)."""
+    starts = (f'INSERT INTO "{table}"', f'COPY "{table}"')
+    return sum(q["sql"].startswith(starts) for q in queries.captured_queries)
 
 
 def test_outside_a_block_rows_go_in_at_once():

@@ -1,14 +1,14 @@
 """Our PostgreSQL backend: small bulk inserts as VALUES, from `UNNEST_FROM_ROWS` rows UNNEST;
-server-side binding for a block of statements (`binding.server_binding`)."""
+the rows `common.deferredrows` keeps inserted with COPY (`copy.copy_rows`)."""
 
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from assistdesk.common.postgresql.binding import server_binding
+from assistdesk.common import deferredrows
 from assistdesk.common.postgresql.compiler import UNNEST_FROM_ROWS
 from assistdesk.customers.tests.factories import CustomerFactory
 from assistdesk.tickets.models import Ticket, TicketEvent
@@ -43,29 +43,47 @@ def test_a_few_rows_are_inserted_as_values_many_as_unnest_on_postgresql():
         assert connection.vendor == "sqlite" and "UNNEST" not in many
 
 
-def test_server_binding_sends_the_values_apart_and_only_within_the_block():
-    from assistdesk.channels.models import InboundMessage, InboundSource
+def test_kept_rows_go_in_whole_with_copy_on_postgresql():
+    from assistdesk.channels.models import InboundAttachment, InboundMessage, InboundSource
 
     now = timezone.now()
-    raw = bytes(range(256)) * 40 + b"\x00'\\"  # every byte, quotes and backslashes
+    raw = bytes(range(256)) * 40  # every byte value
+    text = "l'été\tà \\ 100%\r\nfin \\N \""  # what COPY's text format escapes
 
     def message(n: int) -> InboundMessage:
         return InboundMessage(
             message_id=f"<{n}@x>", source=InboundSource.PIPE, raw=raw, size=len(raw),
-            received_at=now, sent_at=now, subject="l'été \\ 100%", references=["<a@x>"],
+            received_at=now, sent_at=now, subject=text, body_text=text,
+            references=["<a@x>", text], routed_at=None,
         )  # fmt: skip
 
-    with server_binding(), CaptureQueriesContext(connection) as inside:
-        InboundMessage.objects.bulk_create([message(1), message(2)])
-    with CaptureQueriesContext(connection) as after:
-        InboundMessage.objects.bulk_create([message(3)])
-    stored = InboundMessage.objects.order_by("message_id")
-    assert [bytes(m.raw) for m in stored] == [raw] * 3
-    assert {m.subject for m in stored} == {"l'été \\ 100%"}
+    with (
+        CaptureQueriesContext(connection) as queries,
+        transaction.atomic(),
+        deferredrows.rows_deferred(),
+    ):
+        messages = deferredrows.insert([message(1), message(2)])
+        deferredrows.insert(
+            [InboundAttachment(message=m, part_index=0, filename=text, content_type="x/y",
+                               size=1) for m in messages]
+        )  # fmt: skip
+    stored = list(InboundMessage.objects.order_by("message_id"))
+    assert [bytes(m.raw) for m in stored] == [raw, raw]
+    assert {(m.subject, m.body_text) for m in stored} == {(text, text)}
+    assert stored[0].references == ["<a@x>", text] and stored[0].routed_at is None
+    assert stored[0].received_at == now and stored[0].created_at is not None
+    assert [a.message_id for a in InboundAttachment.objects.order_by("message_id")] == [
+        m.pk for m in stored
+    ]
+    inserting = [
+        q["sql"].split(" (")[0]
+        for q in queries.captured_queries
+        if q["sql"].startswith(('INSERT INTO "channels_', 'COPY "channels_'))
+    ]
     if connection.vendor == "postgresql":
-        # Django logs the statement as psycopg last sent it: the parameters apart
-        # ($1…) inside the block, written into the text (client-side binding) after it.
-        (insert,) = [q["sql"] for q in inside.captured_queries if q["sql"].startswith("INSERT")]
-        assert "$1" in insert and "<1@x>" not in insert
-        (plain,) = [q["sql"] for q in after.captured_queries if q["sql"].startswith("INSERT")]
-        assert "<3@x>" in plain
+        assert inserting == ['COPY "channels_inboundmessage"', 'COPY "channels_inboundattachment"']
+    else:
+        assert inserting == [
+            'INSERT INTO "channels_inboundmessage"',
+            'INSERT INTO "channels_inboundattachment"',
+        ]

@@ -9,10 +9,24 @@ primary keys already (`common.deferredrows` reserves them).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Callable, Sequence
+from operator import attrgetter
+from typing import Any, cast
 
 from django.db import connection, models
+
+# Fields whose Python value psycopg writes as it is: no `get_db_prep_save` needed (it
+# would only check and return the value; for fifty messages of thirty-five columns that
+# checking is most of the time COPY takes). Any other field (JSON, decimals, …) is
+# prepared as an INSERT would prepare it.
+_AS_IS = frozenset(
+    {
+        "AutoField", "BigAutoField", "BigIntegerField", "BinaryField", "BooleanField",
+        "CharField", "DateField", "DateTimeField", "EmailField", "IntegerField",
+        "PositiveBigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+        "SlugField", "SmallAutoField", "SmallIntegerField", "TextField", "URLField",
+    }
+)  # fmt: skip
 
 
 def copy_rows(rows: Sequence[models.Model]) -> None:
@@ -25,6 +39,7 @@ def copy_rows(rows: Sequence[models.Model]) -> None:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(cast(str, f.column)) for f in fields)  # concrete: never None
     statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    values = [_value_of(f) for f in fields]
     with (
         connection.cursor() as cursor,
         connection.wrap_database_errors,
@@ -33,9 +48,22 @@ def copy_rows(rows: Sequence[models.Model]) -> None:
         for row in rows:
             # As bulk_create: a foreign key takes the key its object got meanwhile.
             row._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
-            copy.write_row(
-                [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
-            )
+            copy.write_row([value(row) for value in values])
     for row in rows:
         row._state.adding = False
         row._state.db = connection.alias
+
+
+def _value_of(field: models.Field[Any, Any]) -> Callable[[models.Model], Any]:
+    """How to get the field's value for COPY from a row: its `pre_save` where the field
+    has one of its own (timestamps, files), then its database preparation unless
+    psycopg takes the value as it is (`_AS_IS`)."""
+    plain = type(field).pre_save is models.Field.pre_save
+    target = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
+    if plain and target.get_internal_type() in _AS_IS:
+        return attrgetter(field.attname)
+
+    def value(row: models.Model) -> Any:
+        return field.get_db_prep_save(field.pre_save(row, add=True), connection)
+
+    return value

@@ -46,6 +46,7 @@ from assistdesk.channels.services import (
     inbound_prefetch,
 )
 from assistdesk.common import readcache
+from assistdesk.domain.calendar import load_holiday_tables
 from assistdesk.tickets import services as tickets
 
 log = logging.getLogger(__name__)
@@ -231,6 +232,9 @@ def _fetch_locked(
     progress: Progress,
 ) -> None:
     error = ""
+    # The first batch's tickets need the holiday tables (their SLA calendars): loaded
+    # while the worker waits for the batch to be fetched and parsed, not after.
+    threading.Thread(target=load_holiday_tables, name="holiday-tables", daemon=True).start()
     try:
         with _open(mailbox).login(
             mailbox.username, mailbox.password, initial_folder=mailbox.folder

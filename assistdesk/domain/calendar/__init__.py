@@ -29,7 +29,12 @@ Units and invariants
   bisections. A calendar keeps at most 64 compiled years.
 """
 
-from assistdesk.domain.calendar.core import TWENTY_FOUR_SEVEN, WEEKDAYS, Calendar
+from assistdesk.domain.calendar.core import (
+    TWENTY_FOUR_SEVEN,
+    WEEKDAYS,
+    Calendar,
+    load_holiday_tables,
+)
 from assistdesk.domain.calendar.spec import Hours
 
-__all__ = ["TWENTY_FOUR_SEVEN", "WEEKDAYS", "Calendar", "Hours"]
+__all__ = ["TWENTY_FOUR_SEVEN", "WEEKDAYS", "Calendar", "Hours", "load_holiday_tables"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -462,3 +464,19 @@ def test_law_add_working_days(calendar: Calendar, a: datetime, n: int) -> None:
     counted = sum(calendar.is_working_day(start_day + timedelta(k)) for k in range(1, days + 1))
     assert counted == n
     assert calendar.add_working_days(a, n + 1) > due
+
+
+def test_the_holiday_tables_load_ahead_in_a_thread_of_their_own():
+    # A process of its own: this one has imported them already.
+    code = (
+        "import sys, threading\n"
+        "from assistdesk.domain.calendar import load_holiday_tables\n"
+        "assert 'holidays.countries' not in sys.modules\n"
+        "loading = threading.Thread(target=load_holiday_tables)\n"
+        "loading.start(); loading.join()\n"
+        "import holidays\n"
+        "assert 'holidays.countries' in sys.modules\n"
+        "assert holidays.country_holidays('IT', years=2026).get('2026-12-25')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

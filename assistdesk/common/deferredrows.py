@@ -29,8 +29,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
-from django.db import connection, models
+from django.db import IntegrityError, connection, models, transaction
 
 from assistdesk.common import transactions
 from assistdesk.common.postgresql.copy import copy_rows
@@ -51,6 +52,8 @@ class _Kept:
 
 
 _kept: ContextVar[_Kept | None] = ContextVar("deferred_rows", default=None)
+# PostgreSQL: ids reserved and not used yet, per connection (see `_ids`).
+_lasting_ids: WeakKeyDictionary[Any, dict[type[models.Model], deque[int]]] = WeakKeyDictionary()
 
 
 def insert(rows: Sequence[M]) -> Sequence[M]:
@@ -62,7 +65,7 @@ def insert(rows: Sequence[M]) -> Sequence[M]:
     model = type(rows[0])
     if kept is None or not _can_reserve():
         return model._default_manager.bulk_create(rows)
-    pool = kept.ids.setdefault(model, deque())
+    pool = _ids(kept).setdefault(model, deque())
     missing = len(rows) - len(pool)
     if missing > 0:
         pool.extend(_reserve_ids(model, max(missing, RESERVE)))
@@ -99,8 +102,24 @@ def rows_deferred() -> Iterator[None]:
         with connection.execute_wrapper(_flush_before(kept)):
             yield
             _flush(kept, list(kept.rows))
+    except IntegrityError:
+        # Perhaps a reserved id was taken after all (a sequence set back by hand):
+        # reserve afresh from now on.
+        _lasting_ids.pop(transaction.get_connection(), None)
+        raise
     finally:
         _kept.reset(token)
+
+
+def _ids(kept: _Kept) -> dict[type[models.Model], deque[int]]:
+    """The ids reserved and not used yet, per model. On PostgreSQL they outlast the
+    block: `nextval` is never rolled back, so ids reserved in an earlier transaction on
+    this connection are still ours (a batch a few seconds after another takes the rest
+    of its reservation instead of asking again). On SQLite the reservation is part of
+    the transaction and ends with it."""
+    if connection.vendor == "postgresql":
+        return _lasting_ids.setdefault(transaction.get_connection(), {})
+    return kept.ids
 
 
 def is_kept(model: type[models.Model], pk: Any) -> bool:

@@ -88,3 +88,23 @@ def test_reserving_ids_in_an_empty_table_starts_after_nothing():
         first = deferredrows.insert([CustomerFactory.build()])[0]
     assert first.pk >= 1
     assert CustomerFactory().pk > first.pk
+
+
+def _reservations(queries: CaptureQueriesContext) -> int:
+    return sum(
+        "nextval(" in q["sql"] or q["sql"].startswith("UPDATE sqlite_sequence")
+        for q in queries.captured_queries
+    )
+
+
+def test_ids_reserved_in_one_batch_serve_the_next_on_postgresql_only():
+    deferredrows._lasting_ids.clear()  # nothing left over from earlier tests
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(2):  # two batches, a transaction each
+            with transaction.atomic(), deferredrows.rows_deferred():
+                deferredrows.insert([CustomerFactory.build() for _ in range(3)])
+    assert Customer.objects.count() == 6
+    # PostgreSQL never gives a sequence's value twice, even after a rollback: what the
+    # first batch reserved and did not use is still its connection's. SQLite's
+    # reservation is part of the transaction, and ends with it.
+    assert _reservations(queries) == (1 if connection.vendor == "postgresql" else 2)

@@ -15,7 +15,9 @@ ends, or earlier, whenever something could miss them:
   the block is open is inserted at once, so that a rollback of the savepoint undoes it.
 
 Rows get their primary key when `insert()` keeps them (ids reserved from the table's
-sequence, a hundred at a time), so other rows and events can name them at once.
+sequence, a hundred at a time; on PostgreSQL those left over serve the connection's next
+block), so other rows and events can name them at once. On PostgreSQL the rows go in
+with COPY (`common.postgresql.copy`), elsewhere with `bulk_create`.
 Outside a block, and on a database that cannot reserve ids, `insert()` is plain
 `bulk_create`. If the block ends with an exception, the kept rows are dropped with the
 transaction they belonged to.

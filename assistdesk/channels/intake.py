@@ -51,7 +51,12 @@ from assistdesk.tickets import services as tickets
 
 log = logging.getLogger(__name__)
 
-FETCH_BATCH = 50
+# Messages per transaction. Each batch reads what its messages need (senders, contracts,
+# threads) in a few queries and inserts its rows a statement per table, so bigger
+# batches cost less per message (measured: 100 against 50, a quarter less time); the
+# batch's transaction holds its tickets' rows and the ticket-number row until it
+# commits (a few tenths of a second at 100).
+FETCH_BATCH = 100
 MAILBOX_LEASE = timedelta(minutes=10)  # shown as "being fetched until"; not the lock
 IMAP_TIMEOUT = 60  # seconds
 

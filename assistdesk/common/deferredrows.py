@@ -1,7 +1,7 @@
 """New rows kept in memory until a batch's end, then inserted one statement per table.
 
-The mail intake opens or answers some fifty tickets in one transaction, and each ticket
-adds a message, its events, its SLA targets and maybe attachments: four or five
+The mail intake opens or answers up to a hundred tickets in one transaction, and each
+ticket adds a message, its events, its SLA targets and maybe attachments: four or five
 INSERTs, each a round trip and a compiled statement. Inside `rows_deferred()`, services
 hand their new rows to `insert()`, which keeps them; they go in together when the block
 ends, or earlier, whenever something could miss them:
@@ -15,12 +15,12 @@ ends, or earlier, whenever something could miss them:
   the block is open is inserted at once, so that a rollback of the savepoint undoes it.
 
 Rows get their primary key when `insert()` keeps them (ids reserved from the table's
-sequence, a hundred at a time; on PostgreSQL those left over serve the connection's next
-block), so other rows and events can name them at once. On PostgreSQL the rows go in
-with COPY (`common.postgresql.copy`), elsewhere with `bulk_create`.
-Outside a block, and on a database that cannot reserve ids, `insert()` is plain
-`bulk_create`. If the block ends with an exception, the kept rows are dropped with the
-transaction they belonged to.
+sequence, two hundred at a time; on PostgreSQL those left over serve the connection's
+next block), so other rows and events can name them at once. On PostgreSQL the rows go
+in with COPY (`common.postgresql.copy`), elsewhere with `bulk_create`. Outside a block,
+and on a database that cannot reserve ids, `insert()` is plain `bulk_create`. If the
+block ends with an exception, the kept rows are dropped with the transaction they
+belonged to.
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ from assistdesk.common.postgresql.copy import copy_rows
 
 M = TypeVar("M", bound=models.Model)
 
-# Ids reserved per table at a time: a batch of fifty messages makes fifty to a hundred
-# and fifty rows of each kind; the unused ids are gaps, as a sequence always allows.
-RESERVE = 100
+# Ids reserved per table at a time: a batch of a hundred messages makes a hundred to
+# three hundred rows of each kind; the unused ids are gaps, as a sequence always allows.
+RESERVE = 200
 
 
 @dataclass

@@ -16,8 +16,8 @@ from typing import Any, cast
 from django.db import connection, models
 
 # Fields whose Python value psycopg writes as it is: no `get_db_prep_save` needed (it
-# would only check and return the value; for fifty messages of thirty-five columns that
-# checking is most of the time COPY takes). Any other field (JSON, decimals, …) is
+# would only check and return the value; for a hundred messages of thirty-five columns
+# that checking was most of the time COPY took). Any other field (JSON, decimals, …) is
 # prepared as an INSERT would prepare it.
 _AS_IS = frozenset(
     {

@@ -264,20 +264,15 @@ def _find_thread_known(ids: list[str], numbers: list[int]) -> ThreadMatch | _Unk
     """`_find_thread_by_query`'s answer from what the batch knows, or `_UNKNOWN` when a
     pointer that could decide it is not known. The same precedence: each id resolved
     (a ticket message before our outbox) in order, then the tags."""
-    for mail_id in ids:
-        ticket_id = _known_ticket_id(_mail_id_key(mail_id))
+    pointers = [(_mail_id_key(mail_id), "message-id") for mail_id in ids]
+    pointers += [(_number_key(number), "tag") for number in numbers]
+    for key, how in pointers:
+        ticket_id = _known_ticket_id(key)
         if ticket_id is _UNKNOWN:
             return _UNKNOWN
         row = _ticket_row(ticket_id) if ticket_id is not None else None
         if row is not None:
-            return _match(row, how="message-id")
-    for number in numbers:
-        ticket_id = _known_ticket_id(_number_key(number))
-        if ticket_id is _UNKNOWN:
-            return _UNKNOWN
-        row = _ticket_row(ticket_id) if ticket_id is not None else None
-        if row is not None:
-            return _match(row, how="tag")
+            return _match(row, how=how)
     return None
 
 

@@ -9,12 +9,13 @@ ticket, reopening a closed ticket supersedes its rating. The convenience service
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.signals import post_save
 
 from assistdesk.common import deferredrows, readcache
@@ -50,29 +51,23 @@ LOCK_RELATED = ("customer", "contract", "plan__calendar", "requester", "assignee
 def lock(ticket: Ticket, *, related: tuple[str, ...] = LOCK_RELATED) -> Ticket:
     """The ticket's row, locked for the rest of the transaction, with what services read
     (`related`: joined in the same query; any other relation is read when used)."""
-    ready = _locked_already(ticket)
-    if ready is not None:
-        return ready
-    with _reading(ticket):
-        return (
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related(*related)
-            .get(pk=ticket.pk)
-        )
+    return _lock(ticket, lambda rows: rows.select_related(*related))
 
 
 def lock_row(ticket: Ticket) -> Ticket:
     """The ticket's row locked like `lock`, read no further (for a call that only adds to
     the ticket and saves nothing on it)."""
+    return _lock(ticket, lambda rows: rows.only("pk", "number", "state"))
+
+
+def _lock(ticket: Ticket, shaped: Callable[[QuerySet[Ticket]], QuerySet[Ticket]]) -> Ticket:
+    """The row as this transaction holds it already, or read and locked (`shaped`: what
+    to read of it)."""
     ready = _locked_already(ticket)
     if ready is not None:
         return ready
     with _reading(ticket):
-        return (
-            Ticket.objects.select_for_update(of=("self",))
-            .only("pk", "number", "state")
-            .get(pk=ticket.pk)
-        )
+        return shaped(Ticket.objects.select_for_update(of=("self",))).get(pk=ticket.pk)
 
 
 def lock_ahead(*, ticket_ids: Collection[int]) -> None:
